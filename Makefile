@@ -1,0 +1,29 @@
+# Two entry points: `make run` (set up, then the nightly job on the bundled sample) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install run test benchmarks
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/causa run --config causa.toml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/throughput.py

@@ -1,0 +1,1 @@
+"""Text in, labels out: normalise, redact, detect language, spaCy pipelines, features, models, evaluation."""

@@ -1,0 +1,133 @@
+"""Per-language cause cues and sentiment lexicons, matched with spaCy's PhraseMatcher on token keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from nlp.text import pipeline_for
+
+logger = logging.getLogger(__name__)
+
+POSITIVE = "POSITIVE"
+NEGATIVE = "NEGATIVE"
+NEGATION_WINDOW = 3
+LEXICON_KEYS = ("positive", "negative", "negators", "intensifiers")
+
+
+@dataclass(frozen=True)
+class CueMatch:
+    """A cause cue found in a text: character offsets into the text as given."""
+
+    cause: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DocSignals:
+    """What the cues and the lexicon found in one text."""
+
+    cue_matches: tuple[CueMatch, ...]
+    positive: float
+    negative: float
+    negated: int
+
+
+@dataclass(frozen=True)
+class LanguageResources:
+    """The raw cue phrases (by cause) and lexicon lists of one language."""
+
+    cues: Mapping[str, Sequence[str]]
+    lexicon: Mapping[str, Sequence[str]]
+
+
+def packaged_resources_dir() -> Path:
+    return Path(str(resources.files("nlp")))
+
+
+def load_resources(root: Path, languages: Sequence[str]) -> dict[str, LanguageResources]:
+    """Cue and lexicon files `<root>/cues/<lang>.json` and `<root>/lexicons/<lang>.json` of each language."""
+    loaded = {}
+    for lang in languages:
+        cues = _read_json(root / "cues" / f"{lang}.json")
+        lexicon = _read_json(root / "lexicons" / f"{lang}.json")
+        missing = [key for key in LEXICON_KEYS if key not in lexicon]
+        if missing:
+            raise ValueError(f"{root / 'lexicons' / (lang + '.json')} lacks lists {missing}")
+        loaded[lang] = LanguageResources(cues=cues, lexicon=lexicon)
+    return loaded
+
+
+def _read_json(path: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"resource file not found: {path}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from error
+    if not isinstance(data, dict) or not all(isinstance(value, list) for value in data.values()):
+        raise ValueError(f"{path} must map names to lists of phrases")
+    return data
+
+
+class SignalMatcher:
+    """Finds cause cues and lexicon words in the docs of one language."""
+
+    def __init__(self, lang: str, resources_: LanguageResources) -> None:
+        nlp = pipeline_for(lang)
+        self.lang = lang
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        for cause, phrases in resources_.cues.items():
+            self.matcher.add(cause, list(nlp.pipe(_clean(phrases))))
+        self.matcher.add(POSITIVE, list(nlp.pipe(_clean(resources_.lexicon["positive"]))))
+        self.matcher.add(NEGATIVE, list(nlp.pipe(_clean(resources_.lexicon["negative"]))))
+        self.negators = {doc[0].norm_ for doc in nlp.pipe(_clean(resources_.lexicon["negators"])) if len(doc) == 1}
+        self.intensifiers = {doc[0].norm_ for doc in nlp.pipe(_clean(resources_.lexicon["intensifiers"])) if len(doc) == 1}
+        self.causes = tuple(resources_.cues)
+
+    def signals(self, doc: Doc) -> DocSignals:
+        cue_matches: list[CueMatch] = []
+        positive = negative = 0.0
+        negated = 0
+        strings = doc.vocab.strings
+        for match_id, start, end in _longest_first(self.matcher(doc)):
+            label = strings[match_id]
+            before = {doc[i].norm_ for i in range(max(0, start - NEGATION_WINDOW), start)}
+            is_negated = bool(before & self.negators)
+            if label in (POSITIVE, NEGATIVE):
+                weight = 1.5 if start > 0 and doc[start - 1].norm_ in self.intensifiers else 1.0
+                polarity_positive = (label == POSITIVE) != is_negated
+                negated += is_negated
+                if polarity_positive:
+                    positive += weight
+                else:
+                    negative += weight
+            elif not is_negated:
+                span = doc[start:end]
+                cue_matches.append(CueMatch(label, span.start_char, span.end_char, span.text))
+        return DocSignals(tuple(cue_matches), positive, negative, negated)
+
+
+def _clean(phrases: Sequence[str]) -> list[str]:
+    return sorted({phrase.strip().lower() for phrase in phrases if isinstance(phrase, str) and phrase.strip()})
+
+
+def _longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Matches without overlaps within a label, longer ones preferred."""
+    kept: list[tuple[int, int, int]] = []
+    taken: dict[int, set[int]] = {}
+    for match_id, start, end in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
+        used = taken.setdefault(match_id, set())
+        if used.isdisjoint(range(start, end)):
+            used.update(range(start, end))
+            kept.append((match_id, start, end))
+    return sorted(kept, key=lambda m: m[1])

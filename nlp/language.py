@@ -1,0 +1,609 @@
+"""Language identification restricted to the supported languages (en, pt, es, ro, ru).
+
+A fast hybrid. Most texts are decided in pure Python from cheap evidence:
+
+1. script: Cyrillic text is Russian unless it carries letters Russian does not have
+   (Ukrainian і ї є ґ, Serbian/Macedonian ј љ њ ..., Kazakh ә қ ...) or Bulgarian cues;
+   text mostly in another script (CJK, Arabic, Greek, Hebrew, ...) is "other";
+2. letters that mark a language (ă ș ț for Romanian, ã õ for Portuguese, ñ ¿ ¡ for Spanish,
+   ß ł ğ å ... for languages we do not support);
+3. function words: each token is scored against per-language word lists (a curated list of
+   the most frequent words per language plus spaCy's stop words), a word shared by k
+   languages counting 1/k for each.
+
+Texts these signals leave ambiguous (few words, close scores, for instance pt/es/gl/ca or
+ro/it) go to lingua, built once, lazily, for the five languages and a few confusable ones
+(mapped to "other"). Texts with too few letters, or where lingua is unsure, get the
+fallback language.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import re
+import sys
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    import lingua
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "ro", "ru")
+OTHER_LANGUAGE = "other"
+
+# ---------------------------------------------------------------------------------------
+# Tunables. Scores are in "distinctive function word" units: a word only one language
+# uses counts 1, a word shared by k languages counts 1/k for each of them.
+
+#: Only this many characters of a text are looked at (long reviews are decided early on).
+MAX_CHARS = 600
+#: Fewer letters than this (after removing URLs, mentions, digits, emoji): fallback.
+MIN_LETTERS = 3
+#: A language wins outright with at least this score ...
+MIN_SCORE = 1.5
+#: ... and at least this many times the runner-up's score ...
+MIN_RATIO = 2.0
+#: ... and at least this much more than the runner-up.
+MIN_MARGIN = 1.0
+#: lingua's top confidence below this: the text is ambiguous, return the fallback.
+MIN_LINGUA_CONFIDENCE = 0.5
+#: Weight of a spaCy stop word that is not in the curated list of its language.
+EXTENDED_WEIGHT = 0.5
+
+# ---------------------------------------------------------------------------------------
+# Curated function words: the most frequent, most telling words of each language, written
+# with and without diacritics where people drop them. Shared words are fine: weights
+# are divided among the languages that use a word.
+
+_CORE_WORDS: dict[str, str] = {
+    "en": """
+        the and to of in on at for with from by about as is are was were be been being am
+        have has had do does did done i you he she it we they me my your our their his her
+        its them us this that these those what which who whom when where why how not no so
+        if just can will would could should get got now there here all any some more very
+        out up than then only still again thanks thank please never ever after over into
+        don didn doesn isn wasn aren weren won ll ve re im dont didnt cant wont doesnt isnt
+        ur thx pls lol omg because been being really cannot yet even though also too way
+        going gonna want need know like today tomorrow yesterday hours hour minutes while
+        every off since until much many other another first last well great good bad worst
+        best love hate help anyone someone something nothing everything always again said
+        told make made take took give gave time day they're you're i'm it's that's
+    """,
+    "pt": """
+        de a o que e do da em um uma para com não nao os as no na por mais mas foi ao dos
+        das nos nas como muito muita muitos muitas já ainda eu você voce vc ele ela meu
+        minha seu sua isso isto esse essa este aqui quando porque pois até ate sem também
+        tambem só bem pelo pela pelos pelas tem têm tinha é são sao estou está estava ser
+        fazer produto entrega chegou comprei recomendo ótimo otimo bom boa péssimo pessimo
+        gostei veio dia dias prazo mesmo agora nada nem então entao depois antes ou lhe
+        nós eles elas aos num numa quem qual onde cada outro outra tudo todo toda todos
+        pouco melhor pior obrigado obrigada vou vai pra pro pq tb tbm né tô aí lá coisa sim
+        certeza compra loja site qualidade preço preco funciona recebi ficou pedido apenas
+        valor atendimento consegui estão estao tenho fiquei achei nunca sempre ninguém
+        ninguem nenhum nenhuma alguma algum você's vcs cê deu dessa desse disso nesse nessa
+        nisso meus minhas seus suas seja sido sendo foram eram fui estar tive teve
+    """,
+    "es": """
+        de la que el en y a los se del las un por con no una su para es al lo como más mas
+        pero sus le ya o fue este ha sí si porque esta son entre cuando muy sin sobre
+        también tambien me hasta hay donde quien desde todo nos durante todos uno les ni
+        contra otros ese eso ante ellos esto antes algunos qué unos yo otro otras otra él
+        tanto esa estos mucho muchos nada muchas cual poco ella estar estas algo mi mis tú
+        te ti tu tus usted ustedes estoy está estaba tengo tiene tienen había hace hacer
+        puede pueden bien así asi aquí aqui ahora nunca siempre gracias pedido producto
+        llegó llego compré compre recomiendo bueno buena malo mala pésimo pesimo vez hoy
+        ayer días dias nadie todavía todavia aún aun ningún ningun ninguna solo sólo pues
+        luego entonces después despues aunque mejor peor xq jaja jajaja vale hola muchísimo
+        han he hemos llevo sigo sido están estan dijeron dicen nuestro nuestra vuestra
+        calidad precio tienda servicio atención atencion envío envio semana mes años dinero
+    """,
+    "ro": """
+        și si în in la de pe cu nu să sa că ca a am ai are au este e sunt era fost fi o un
+        unei unui mai foarte dar din care ce cel cea cei cele când cand pentru pt sau ori
+        asa așa doar deja încă inca acum tot toate toți toti nici niciun nicio bine decât
+        decat după dupa prin într intr între intre către catre fără fara cum unde acest
+        această aceasta acesta aceste acești acesti acel acea aici ceva nimic poate trebuie
+        avea avut face făcut facut mi îmi imi ma mă îl il lui ei lor meu mea mele mei tău
+        tau său nostru noastră noastra ați ati aș ar vor va noi eu tu el ea ele dacă daca
+        până pana fiind produsul produs comanda comandă recomand multumesc mulțumesc
+        mulțumit multumit mulțumită multumita calitate calitatea pret preț pretul prețul
+        banii bani bun buna bună nota zi zile azi ieri mâine maine deloc prea mult multa
+        multă putin puțin chiar totusi totuși însă insa iar dintr despre fata față sunt
+        primit livrat livrare telefonul functioneaza funcționează merge aveam avem aveti
+        aveți fie ne vă va-ti sa-mi mi-a nu-mi dat luat pus venit cumparat cumpărat
+        pacat păcat dezamagit dezamăgit recomandat vreau ceea acelasi același altceva
+    """,
+    "fr": """
+        le la les de des du un une et est en que qui pas ne je il elle nous vous ils elles
+        on ce cette ces pour dans sur avec par au aux mais ou où très tres plus tout tous
+        toute toutes bien mon ma mes son sa ses leur leurs votre vos notre nos été être
+        avoir ai avez avons ont fait faire sont était etait merci bonjour aussi comme
+        encore jamais rien toujours déjà après apres avant car donc alors quand si ça
+        produit commande livraison reçu recu chez sans moi toi lui eux même meme peu trop
+        beaucoup aucun aucune qu c'est j'ai n'est d'un d'une l'on cest jai suis es êtes
+        vraiment depuis pourquoi comment quoi ici parce
+    """,
+    "it": """
+        il di che è e la per un una non in sono mi ho lo ma ha le si con cosa se io come da
+        ti questo qui hai bene del della dei delle degli gli al alla allo ai nel nella nei
+        sul sulla anche più piu molto ancora già gia sempre mai tutto tutti perché perche
+        quando dove chi solo poi essere stato stata fatto fare grazie prodotto ordine
+        consegna ottimo buono niente nulla nessun nessuno ci vi ne noi voi loro mio mia
+        suo sua questa quello quella sia dopo prima ora oggi ieri troppo poco abbiamo
+        hanno siamo avevo ero era erano dal dalla dallo sono stati però pero quindi ecco
+        proprio davvero invece
+    """,
+    "de": """
+        der die das und ist nicht ich sie es ein eine einen einem einer zu den dem des mit
+        von auf für fur im in an auch sich wir ihr du er war hat haben habe wird werden
+        wurde sind bin bei aus nach noch nur wie was aber oder wenn dass daß so sehr schon
+        kein keine keinen mein meine dein ihre hier jetzt immer mehr man mir mich dir uns
+        um bis vom zum zur gut danke bitte ganz wieder heute über doch mal leider nichts
+        etwas diese dieser dieses weil kann können müssen muss wirklich
+    """,
+    "nl": """
+        de het een en van ik te dat die in is niet je op met voor zijn er maar om ook als
+        dan bij nog wat was of uit aan naar heb hebben heeft wel geen kan dit deze mijn
+        jullie we wij zij hij ze u uw al door over meer nu zo hier daar nooit altijd heel
+        erg goed bedankt dank waarom hoe toen werd wordt worden zou kunnen moet gewoon
+        niks iets echt
+    """,
+    "ca": """
+        el la els les de del dels i a que en un una és es per amb no al als com més mes
+        però pero hi ho ha han he seu seva aquest aquesta aquests això aixo molt molta
+        també tambe perquè perque quan on tot tots totes jo tu ell ella nosaltres
+        vosaltres ells elles em et ens us li meu meva teu teva nostre són era estat estic
+        està fer fet tinc té res ja encara mai sempre gràcies gracies bon bona dia avui
+        ahir sense sobre entre cap mateix aquí doncs llavors gaire vull puc pot
+    """,
+    "gl": """
+        o a os as de do da dos das e en no na nos nas un unha unhas que non con por polo
+        pola polos polas para é foi son ser máis mais moi moito moita moitos tamén tamen xa
+        aínda cando onde porque pero se como este esta isto iso eu ti el ela nós eles elas
+        meu miña teu túa seu súa ao ás coa co cos coas nun nunha ten teño hai aquí agora
+        sempre nunca grazas ben mellor algo nada ningún ningunha todo todos xente facer
+        dende estou está estaba foron vostede
+    """,
+    "ru": """
+        и в не на я что он с как а то все это она так его но ты к у же вы за бы по только
+        ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже
+        или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего ей
+        может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего
+        раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь
+        этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при
+        наконец два об другой хоть после над больше тот через эти нас про всего них какая
+        много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том
+        нельзя такой им более всегда конечно всю между очень спасибо банк банка банке
+        кредит деньги карта карту счет сегодня вчера это просто почему который которые
+    """,
+    "uk": """
+        і в не на я що він з як а то все це вона так його але ти до у же ви за б по тільки
+        її мені було ось від мене ще ні о із йому тепер коли навіть чи якщо вже або бути
+        був нього вас вам там потім себе нічого їй може вони тут де є треба ній для ми
+        тебе їх ніж була сам без чого раз теж собі під буде тоді хто цей того тому цього
+        який зовсім ним тут цьому один майже мій тим щоб зараз були куди навіщо всіх
+        ніколи можна після більше через ці нас про них яка багато дуже дякую сьогодні
+        вчора просто чому який які також та й
+    """,
+    "bg": """
+        и в не на аз че той с като а то всичко това тя така го но ти към у же вие за би по
+        само ѝ ми беше ето от мен още няма о из му сега когато дори ли ако вече или ни бъде
+        бил него до вас там после себе си нищо може те тук където има трябва нея за ние
+        теб тях отколкото беше сам без защо път също под ще тогава кой този този затова
+        какъв съвсем него тук един почти моя тем сега бяха къде всички никога може след
+        повече през тези нас за тях каква много три тази моята по-добре винаги разбира
+        между много благодаря днес вчера просто които който съм сме сте са със във
+    """,
+}
+
+# spaCy stop-word lists used besides the curated ones (Latin-script languages we do not
+# support are recognised by them; Cyrillic ones are handled by letters and curated words).
+_SPACY_LANGUAGES: tuple[str, ...] = (
+    "en", "pt", "es", "ro", "fr", "it", "de", "nl", "ca",
+    "pl", "tr", "sv", "da", "nb", "cs", "sk", "hu", "fi", "id", "hr", "sl", "sq", "lv",
+    "lt", "et", "eu", "tl", "af", "ga", "ru", "uk", "bg",
+)  # fmt: skip
+
+# Letters that point to a language. Each occurrence of a letter adds its weight (capped
+# per letter), so one stray accent does not outweigh the words.
+_LETTER_HINTS: dict[str, dict[str, float]] = {
+    # Romanian (comma below and the older cedilla forms; ş is Turkish too)
+    "ă": {"ro": 2.0},
+    "ș": {"ro": 2.0},
+    "ț": {"ro": 2.0},
+    "ţ": {"ro": 2.0},
+    "ş": {"ro": 1.0, "tr": 1.0},
+    "î": {"ro": 0.7, "fr": 0.3},
+    "â": {"ro": 0.5, "pt": 0.3, "fr": 0.3},
+    # Portuguese
+    "ã": {"pt": 2.0},
+    "õ": {"pt": 2.0},
+    "ç": {"pt": 0.6, "fr": 0.5, "ca": 0.5, "tr": 0.3},
+    "ê": {"pt": 0.6, "fr": 0.5},
+    "ô": {"pt": 0.5, "fr": 0.5},
+    # Spanish
+    "ñ": {"es": 2.0, "gl": 0.3},
+    "¿": {"es": 2.0},
+    "¡": {"es": 2.0},
+    # Romance languages we do not support
+    "è": {"fr": 0.6, "it": 0.6, "ca": 0.6},
+    "ò": {"it": 0.6, "ca": 0.6},
+    "ù": {"fr": 0.6, "it": 0.6},
+    "ì": {"it": 0.8},
+    "ë": {"fr": 0.5, "nl": 0.3, "sq": 0.8},
+    "œ": {"fr": 1.5},
+    "û": {"fr": 1.0},
+    "ï": {"fr": 0.5, "ca": 0.5, "nl": 0.3},
+    "·": {"ca": 1.0},
+    # Germanic and others
+    "ß": {"de": 2.0},
+    "ä": {"de": 1.0, "sv": 0.5, "fi": 0.8, "et": 0.5, "sk": 0.3},
+    "ö": {"de": 1.0, "sv": 0.5, "fi": 0.8, "tr": 0.5, "hu": 0.5, "et": 0.5},
+    "ü": {"de": 1.0, "tr": 0.8, "hu": 0.5, "et": 0.3},
+    "å": {"sv": 1.0, "da": 1.0, "nb": 1.0},
+    "ø": {"da": 1.5, "nb": 1.5},
+    "æ": {"da": 1.5, "nb": 1.5},
+    "ğ": {"tr": 2.0},
+    "ı": {"tr": 2.0},
+    "ł": {"pl": 2.0},
+    "ą": {"pl": 2.0, "lt": 0.5},
+    "ę": {"pl": 2.0, "lt": 0.5},
+    "ś": {"pl": 2.0},
+    "ź": {"pl": 2.0},
+    "ż": {"pl": 2.0},
+    "ń": {"pl": 2.0},
+    "ě": {"cs": 2.0},
+    "ř": {"cs": 2.0},
+    "ů": {"cs": 2.0},
+    "č": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5},
+    "š": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5, "et": 0.3},
+    "ž": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5, "et": 0.3},
+    "ć": {"hr": 2.0, "pl": 1.0},
+    "đ": {"hr": 2.0},
+    "ő": {"hu": 2.0},
+    "ű": {"hu": 2.0},
+    "ā": {"lv": 2.0},
+    "ē": {"lv": 2.0},
+    "ī": {"lv": 2.0},
+    "ū": {"lv": 1.0, "lt": 1.0},
+    "ė": {"lt": 2.0},
+    "į": {"lt": 2.0},
+    "ų": {"lt": 2.0},
+}
+#: Per letter, at most this many occurrences count.
+_LETTER_CAP = 3
+
+# Cyrillic: the Russian alphabet, the letters only Russian has among its neighbours, and
+# the letters Russian lacks.
+_RU_ALPHABET = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+_RU_ONLY = frozenset("ыэё")
+_UK_LETTERS = frozenset("іїєґ")
+#: ъ not followed by a vowel: Bulgarian (in Russian it only sits before е ё ю я).
+_BG_HARD_SIGN_RE = re.compile(r"ъ(?![еёюя])")
+
+# ---------------------------------------------------------------------------------------
+# Text cleaning and tokenising.
+
+_NOISE_RE = re.compile(
+    r"(?:https?://|www\.)\S+"  # URLs
+    r"|\S+@\S+\.\w+"  # e-mail addresses
+    r"|@\w+"  # mentions
+    r"|&(?:amp|lt|gt|quot|apos|nbsp);"  # HTML entities left by scrapers
+)
+_LATIN_WORD_RE = re.compile(r"[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
+_CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u04ff]+")
+#: Letters of any other script (CJK, Arabic, Greek, Hebrew, Devanagari, Thai, ...).
+_OTHER_LETTER_RE = re.compile(
+    r"[^\W\d_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0400-\u04ff]"
+)
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+#: Letters only Vietnamese uses (Latin Extended Additional with stacked diacritics).
+_VIETNAMESE_RE = re.compile(r"[\u01a1\u01b0\u1ea0-\u1ef9]")
+#: Letters of another script count this much more than a Latin or Cyrillic letter.
+_OTHER_SCRIPT_WEIGHT = 2.0
+
+
+def _strip_accents(word: str) -> str:
+    """The word without combining diacritics ("dezamăgit" -> "dezamagit")."""
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class _Tables(NamedTuple):
+    """Lookup tables built once from the word lists."""
+
+    #: Latin-script languages, in score-vector order.
+    latin_languages: tuple[str, ...]
+    #: Latin token -> ((language index, weight), ...)
+    latin_words: dict[str, tuple[tuple[int, float], ...]]
+    #: letter -> ((language index, weight), ...)
+    letters: dict[str, tuple[tuple[int, float], ...]]
+    #: Cyrillic token -> ((index in _CYRILLIC_LANGUAGES, weight), ...)
+    cyrillic_words: dict[str, tuple[tuple[int, float], ...]]
+
+
+_CYRILLIC_LANGUAGES: tuple[str, ...] = ("ru", "uk", "bg")
+
+
+def _spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words for a language, or nothing if spaCy lacks them.
+
+    The stop_words.py file is loaded on its own: importing spacy.lang.fr (its tokenizer
+    exceptions) alone takes about 2 s, and the word list is all we need.
+    """
+    name = f"spacy.lang.{lang}.stop_words"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.find_spec("spacy")
+        locations = spec.submodule_search_locations if spec is not None else None
+        path = Path(locations[0]) / "lang" / lang / "stop_words.py" if locations else None
+        if path is None or not path.is_file():
+            logger.warning("spaCy has no stop words for %r; using curated words only", lang)
+            return frozenset()
+        file_spec = importlib.util.spec_from_file_location(f"_causa_stop_words_{lang}", path)
+        assert file_spec is not None and file_spec.loader is not None
+        module = importlib.util.module_from_spec(file_spec)
+        file_spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
+def _weigh(
+    raw: dict[str, dict[int, float]],
+) -> dict[str, tuple[tuple[int, float], ...]]:
+    """Divide each word's weight among the languages that use it."""
+    return {
+        form: tuple((i, w / len(per_lang)) for i, w in sorted(per_lang.items()))
+        for form, per_lang in raw.items()
+    }
+
+
+def _build_tables() -> _Tables:
+    """Assemble the word and letter tables (about 9,000 words, built in well under 1 s)."""
+    latin = [lang for lang in _CORE_WORDS if lang not in _CYRILLIC_LANGUAGES]
+    latin += [lang for lang in _SPACY_LANGUAGES if lang not in latin]
+    latin += sorted({lang for hints in _LETTER_HINTS.values() for lang in hints} - set(latin))
+    latin_index = {lang: i for i, lang in enumerate(latin)}
+    cyrillic_index = {lang: i for i, lang in enumerate(_CYRILLIC_LANGUAGES)}
+    latin_raw: dict[str, dict[int, float]] = {}
+    cyrillic_raw: dict[str, dict[int, float]] = {}
+
+    def add(word: str, lang: str, weight: float) -> None:
+        cyrillic = lang in cyrillic_index
+        raw, i = (cyrillic_raw, cyrillic_index[lang]) if cyrillic else (latin_raw, latin_index[lang])
+        forms = {word} if cyrillic else {word, _strip_accents(word)}
+        for form in forms:
+            if not form.isalpha():
+                continue
+            if len(form) < 2 and form not in _SINGLE_LETTER_WORDS.get(lang, ""):
+                continue
+            per_lang = raw.setdefault(form, {})
+            per_lang[i] = max(per_lang.get(i, 0.0), weight)
+
+    for lang, text in _CORE_WORDS.items():
+        for word in text.split():
+            for part in re.split(r"['’-]", word.lower()):
+                add(part, lang, 1.0)
+    for lang in _SPACY_LANGUAGES:
+        for word in _spacy_stop_words(lang):
+            for part in re.split(r"['’ -]", word.lower()):
+                add(part, lang, EXTENDED_WEIGHT)
+
+    letters = {
+        ch: tuple((latin_index[lang], w) for lang, w in hints.items())
+        for ch, hints in _LETTER_HINTS.items()
+    }
+    return _Tables(tuple(latin), _weigh(latin_raw), letters, _weigh(cyrillic_raw))
+
+
+#: Single letters that are words worth counting, per language.
+_SINGLE_LETTER_WORDS: dict[str, str] = {
+    "en": "i",
+    "pt": "aoeéà",
+    "es": "yaoe",
+    "ro": "aoeiî",
+    "fr": "aày",
+    "it": "eèaio",
+    "ca": "iaoe",
+    "gl": "oaeé",
+    "ru": "ивсякоау",
+    "uk": "івзйуоа",
+    "bg": "ивсау",
+}
+
+_tables_lock = threading.Lock()
+_tables: _Tables | None = None
+
+
+def _get_tables() -> _Tables:
+    global _tables
+    if _tables is None:
+        with _tables_lock:
+            if _tables is None:
+                _tables = _build_tables()
+    return _tables
+
+
+# ---------------------------------------------------------------------------------------
+# lingua, for the ambiguous rest: built once, on first need, with a small language set.
+
+_LINGUA_LANGUAGES: tuple[str, ...] = (
+    "ENGLISH", "PORTUGUESE", "SPANISH", "ROMANIAN", "RUSSIAN",
+    "FRENCH", "ITALIAN", "CATALAN", "GERMAN", "DUTCH", "UKRAINIAN", "BULGARIAN",
+)  # fmt: skip
+_lingua_lock = threading.Lock()
+_lingua: tuple[lingua.LanguageDetector, dict[object, str]] | None = None
+
+
+def _get_lingua() -> tuple[lingua.LanguageDetector, dict[object, str]]:
+    """The shared lingua detector and its language -> our code map."""
+    global _lingua
+    if _lingua is None:
+        with _lingua_lock:
+            if _lingua is None:
+                from lingua import Language, LanguageDetectorBuilder
+
+                langs = [getattr(Language, name) for name in _LINGUA_LANGUAGES]
+                codes = {}
+                for lang in langs:
+                    code = lang.iso_code_639_1.name.lower()
+                    codes[lang] = code if code in SUPPORTED_LANGUAGES else OTHER_LANGUAGE
+                logger.info("building lingua detector for %d languages", len(langs))
+                _lingua = (LanguageDetectorBuilder.from_languages(*langs).build(), codes)
+    return _lingua
+
+
+# ---------------------------------------------------------------------------------------
+
+_UNDECIDED = ""  # internal marker: send to lingua
+
+
+class LanguageDetector:
+    """Detect en, pt, es, ro or ru; anything else is "other"."""
+
+    def __init__(self, fallback: str | None = None) -> None:
+        if fallback is None:
+            fallback = OTHER_LANGUAGE
+        if not isinstance(fallback, str) or fallback not in (
+            *SUPPORTED_LANGUAGES,
+            OTHER_LANGUAGE,
+        ):
+            allowed = ", ".join((*SUPPORTED_LANGUAGES, OTHER_LANGUAGE))
+            raise ValueError(f"fallback must be one of {allowed} or None, got {fallback!r}")
+        self.fallback = fallback
+        self._tables = _get_tables()
+
+    def detect(self, text: str) -> str:
+        """The language code of one text."""
+        cleaned = _clean(text)
+        verdict = self._fast(cleaned)
+        if verdict is not _UNDECIDED:
+            return verdict
+        detector, codes = _get_lingua()
+        return self._from_confidences(detector.compute_language_confidence_values(cleaned), codes)
+
+    def detect_many(self, texts: Sequence[str]) -> list[str]:
+        """The language codes of many texts; ambiguous ones go to lingua in one batch."""
+        results: list[str] = []
+        pending: list[int] = []
+        pending_texts: list[str] = []
+        fast = self._fast
+        for i, text in enumerate(texts):
+            cleaned = _clean(text)
+            verdict = fast(cleaned)
+            if verdict is _UNDECIDED:
+                pending.append(i)
+                pending_texts.append(cleaned)
+            results.append(verdict)
+        if pending:
+            detector, codes = _get_lingua()
+            batch = detector.compute_language_confidence_values_in_parallel(pending_texts)
+            for i, confidences in zip(pending, batch, strict=True):
+                results[i] = self._from_confidences(confidences, codes)
+        return results
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _from_confidences(
+        self, confidences: Iterable[lingua.ConfidenceValue], codes: dict[object, str]
+    ) -> str:
+        """Our code for lingua's most likely language, or the fallback if it is unsure."""
+        best = next(iter(confidences), None)
+        if best is None or best.value < MIN_LINGUA_CONFIDENCE:
+            return self.fallback
+        return codes[best.language]
+
+    def _fast(self, text: str) -> str:
+        """A verdict from script, letters and words, or _UNDECIDED."""
+        latin_words = _LATIN_WORD_RE.findall(text)
+        if text.isascii():
+            if sum(map(len, latin_words)) < MIN_LETTERS:
+                return self.fallback
+            return self._latin(latin_words, ())
+        cyrillic_words = _CYRILLIC_WORD_RE.findall(text)
+        latin_letters = sum(map(len, latin_words))
+        cyrillic_letters = sum(map(len, cyrillic_words))
+        other_letters = len(_OTHER_LETTER_RE.findall(text)) * _OTHER_SCRIPT_WEIGHT
+        if latin_letters + cyrillic_letters + other_letters < MIN_LETTERS:
+            return self.fallback
+        if other_letters > latin_letters and other_letters > cyrillic_letters:
+            return OTHER_LANGUAGE
+        if cyrillic_letters > latin_letters:
+            return self._cyrillic(cyrillic_words)
+        if _VIETNAMESE_RE.search(text):
+            return OTHER_LANGUAGE
+        return self._latin(latin_words, _NON_ASCII_RE.findall(text))
+
+    def _latin(self, words: Sequence[str], non_ascii: Sequence[str]) -> str:
+        tables = self._tables
+        scores = [0.0] * len(tables.latin_languages)
+        lookup = tables.latin_words.get
+        for word in words:
+            hits = lookup(word)
+            if hits is not None:
+                for i, weight in hits:
+                    scores[i] += weight
+        if non_ascii:
+            letters = tables.letters
+            counts: dict[str, int] = {}
+            for ch in non_ascii:
+                if ch in letters:
+                    counts[ch] = counts.get(ch, 0) + 1
+            for ch, count in counts.items():
+                for i, weight in letters[ch]:
+                    scores[i] += weight * min(count, _LETTER_CAP)
+        return _decide(scores, tables.latin_languages)
+
+    def _cyrillic(self, words: Sequence[str]) -> str:
+        scores = [0.0, 0.0, 0.0]  # _CYRILLIC_LANGUAGES: ru, uk, bg
+        lookup = self._tables.cyrillic_words.get
+        for word in words:
+            hits = lookup(word)
+            if hits is not None:
+                for i, weight in hits:
+                    scores[i] += weight
+        joined = "".join(words)
+        letters = set(joined)
+        foreign = letters - _RU_ALPHABET
+        if foreign:
+            if foreign <= _UK_LETTERS:
+                # Ukrainian letters; a Russian text quoting a word or two can have them.
+                uk_count = sum(joined.count(ch) for ch in foreign)
+                ru_count = sum(joined.count(ch) for ch in _RU_ONLY)
+                if ru_count > 2 * uk_count and scores[0] > scores[1]:
+                    return _UNDECIDED
+            return OTHER_LANGUAGE
+        scores[2] += len(_BG_HARD_SIGN_RE.findall(joined))
+        if letters & _RU_ONLY:
+            scores[0] += 2.0
+        if scores[2] == 0.0 and scores[1] <= scores[0]:
+            return "ru"
+        return _decide(scores, _CYRILLIC_LANGUAGES)
+
+
+def _decide(scores: list[float], languages: tuple[str, ...]) -> str:
+    """The clear winner's code ("other" if unsupported), or _UNDECIDED."""
+    best = max(range(len(scores)), key=scores.__getitem__)
+    top = scores[best]
+    if top < MIN_SCORE:
+        return _UNDECIDED
+    scores[best] = 0.0
+    second = max(scores)
+    scores[best] = top
+    if top >= MIN_RATIO * second and top - second >= MIN_MARGIN:
+        lang = languages[best]
+        return lang if lang in SUPPORTED_LANGUAGES else OTHER_LANGUAGE
+    return _UNDECIDED
+
+
+def _clean(text: str) -> str:
+    """Lower-cased text without URLs, mentions, e-mails, HTML entities, cut to MAX_CHARS."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
+    return _NOISE_RE.sub(" ", text[:MAX_CHARS].lower())

@@ -1,0 +1,201 @@
+"""The feedback model: calibrated sentiment (3 classes) and one-vs-rest causes, combined with cue evidence."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from nlp.analysis import AnalysedText, TextAnalyser
+from nlp.cues import LanguageResources
+from nlp.features import FeedbackFeaturizer
+from nlp.taxonomy import SENTIMENTS
+
+logger = logging.getLogger(__name__)
+
+NEGATIVE_GATE = 0.35
+"""A cause is only reported when the text is a complaint: p(negative) at least this."""
+REVIEW_MARGIN = 0.12
+SENTIMENT_CONFIDENCE = 0.55
+THRESHOLD_BOUNDS = (0.3, 0.6)
+MIN_CAUSE_EXAMPLES = 6
+
+
+@dataclass(frozen=True)
+class Evidence:
+    cause: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """The model's verdict on one text."""
+
+    sentiment: str
+    probabilities: Mapping[str, float]
+    causes: tuple[str, ...]
+    cause_scores: Mapping[str, float]
+    evidence: tuple[Evidence, ...]
+    needs_review: bool
+
+
+def _linear_model(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+
+
+class FeedbackModel:
+    """Sentiment and cause classifiers over FeedbackFeaturizer features, with per-cause decision thresholds."""
+
+    def __init__(
+        self,
+        resources: Mapping[str, LanguageResources],
+        causes: Sequence[str],
+        sentiment_C: float = 4.0,
+        cause_C: float = 4.0,
+        char_ngram_range: tuple[int, int] | None = (2, 4),
+        random_state: int = 0,
+    ) -> None:
+        self.resources = dict(resources)
+        self.causes = tuple(causes)
+        self.sentiment_C = sentiment_C
+        self.cause_C = cause_C
+        self.char_ngram_range = char_ngram_range
+        self.random_state = random_state
+        self._analyser: TextAnalyser | None = None
+
+    @property
+    def analyser(self) -> TextAnalyser:
+        if self._analyser is None:
+            self._analyser = TextAnalyser(self.resources)
+        return self._analyser
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_analyser"] = None
+        state.pop("_weights_cache", None)
+        return state
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        sentiments: Sequence[str],
+        causes: Sequence[Sequence[str]],
+    ) -> "FeedbackModel":
+        unknown = sorted(set(sentiments) - set(SENTIMENTS))
+        if unknown:
+            raise ValueError(f"unknown sentiment labels {unknown}; expected {list(SENTIMENTS)}")
+        analysed = self.analyser.analyse(list(texts), list(languages))
+        self.featurizer_ = FeedbackFeaturizer(causes=self.causes, char_ngram_range=self.char_ngram_range).fit(analysed)
+        features = self.featurizer_.transform(analysed)
+        labels = np.asarray(sentiments)
+        self.sentiment_model_ = self._calibrated(self.sentiment_C, labels).fit(features, labels)
+        self.cause_models_ = {}
+        self.thresholds_ = {}
+        for cause in self.causes:
+            target = np.asarray([cause in item for item in causes], dtype=int)
+            if target.sum() < MIN_CAUSE_EXAMPLES:
+                raise ValueError(
+                    f"cause {cause!r} has {target.sum()} training examples; at least {MIN_CAUSE_EXAMPLES} are needed"
+                )
+            self.thresholds_[cause] = self._tuned_threshold(features, target)
+            self.cause_models_[cause] = self._calibrated(self.cause_C, target).fit(features, target)
+        logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)
+        return self
+
+    def _calibrated(self, C: float, labels: np.ndarray, most_folds: int = 5) -> CalibratedClassifierCV:
+        """Logistic regression with sigmoid calibration fitted on out-of-fold predictions."""
+        _, counts = np.unique(labels, return_counts=True)
+        folds = max(2, min(most_folds, int(counts.min())))
+        return CalibratedClassifierCV(_linear_model(C), method="sigmoid", cv=folds, ensemble=False)
+
+    def _tuned_threshold(self, features, target: np.ndarray) -> float:
+        """The decision threshold that maximises out-of-fold F1, kept within THRESHOLD_BOUNDS."""
+        folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
+        model = self._calibrated(self.cause_C, target, most_folds=3)
+        scores = cross_val_predict(model, features, target, cv=folds, method="predict_proba")[:, 1]
+        candidates = np.arange(THRESHOLD_BOUNDS[0], THRESHOLD_BOUNDS[1] + 1e-9, 0.025)
+        best = max(candidates, key=lambda t: f1_score(target, scores >= t, zero_division=0))
+        return float(round(best, 3))
+
+    def score(self, texts: Sequence[str], languages: Sequence[str]) -> list[ItemScore]:
+        """Sentiment, causes, evidence and review flag for each text."""
+        if not texts:
+            return []
+        analysed = self.analyser.analyse(list(texts), list(languages))
+        features = self.featurizer_.transform(analysed)
+        probabilities = self.sentiment_model_.predict_proba(features)
+        order = [list(self.sentiment_model_.classes_).index(s) for s in SENTIMENTS]
+        probabilities = probabilities[:, order]
+        cause_scores = np.column_stack(
+            [self.cause_models_[cause].predict_proba(features)[:, 1] for cause in self.causes]
+        ) if self.causes else np.zeros((len(texts), 0))
+        return [
+            self._combine(item, probabilities[row], cause_scores[row]) for row, item in enumerate(analysed)
+        ]
+
+    def _combine(self, item: AnalysedText, probabilities: np.ndarray, cause_scores: np.ndarray) -> ItemScore:
+        sentiment = SENTIMENTS[int(np.argmax(probabilities))]
+        p_negative = float(probabilities[0])
+        complaint = sentiment == "negative" or p_negative >= NEGATIVE_GATE
+        cued = {match.cause for match in item.signals.cue_matches}
+        found = []
+        needs_review = float(np.max(probabilities)) < SENTIMENT_CONFIDENCE
+        for cause, score in zip(self.causes, cause_scores):
+            threshold = self.thresholds_[cause]
+            if complaint and score >= threshold:
+                found.append(cause)
+            if complaint and abs(score - threshold) < REVIEW_MARGIN:
+                needs_review = True
+            if complaint and cause in cued and score < threshold:
+                needs_review = True
+        evidence = tuple(self._evidence(item, cause) for cause in found)
+        return ItemScore(
+            sentiment=sentiment,
+            probabilities={s: float(p) for s, p in zip(SENTIMENTS, probabilities)},
+            causes=tuple(found),
+            cause_scores={cause: float(score) for cause, score in zip(self.causes, cause_scores)},
+            evidence=tuple(span for spans in evidence for span in spans),
+            needs_review=needs_review,
+        )
+
+    def _evidence(self, item: AnalysedText, cause: str) -> tuple[Evidence, ...]:
+        """Matched cues of the cause, else the token whose key weighs most for it."""
+        cues = tuple(
+            Evidence(cause, match.start, match.end, match.text)
+            for match in item.signals.cue_matches
+            if match.cause == cause
+        )
+        if cues:
+            return cues
+        weights = self.word_weights(cause)
+        best = max(item.token_offsets, key=lambda token: weights.get(token[2], 0.0), default=None)
+        if best is None or weights.get(best[2], 0.0) <= 0:
+            return ()
+        start, end, _ = best
+        return (Evidence(cause, start, end, item.text[start:end]),)
+
+    def word_weights(self, target: str) -> dict[str, float]:
+        """Unigram weight of each token key for a cause, or for a sentiment class (cached)."""
+        cache = self.__dict__.setdefault("_weights_cache", {})
+        if target not in cache:
+            vocabulary = self.featurizer_.words_.vocabulary_
+            if target in self.cause_models_:
+                coef = _base_estimator(self.cause_models_[target]).coef_[0]
+            else:
+                model = _base_estimator(self.sentiment_model_)
+                coef = model.coef_[list(model.classes_).index(target)]
+            cache[target] = {key: float(coef[index]) for key, index in vocabulary.items() if " " not in key}
+        return cache[target]
+
+
+def _base_estimator(calibrated: CalibratedClassifierCV) -> LogisticRegression:
+    return calibrated.calibrated_classifiers_[0].estimator

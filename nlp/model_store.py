@@ -1,0 +1,125 @@
+"""Saving and loading a FeedbackModel as files with recorded sha256 hashes; nothing is unpickled (skops)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import skops.io as sio
+
+from nlp.cues import load_resources
+from nlp.model import FeedbackModel
+
+logger = logging.getLogger(__name__)
+
+ESTIMATORS_FILE = "estimators.skops"
+MODEL_FILE = "model.json"
+MANIFEST_FILE = "manifest.json"
+RESOURCES_DIR = "resources"
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "nlp.features.FeedbackFeaturizer", "builtins.")
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model folder whose files do not match their recorded hashes, or that holds untrusted types."""
+
+
+def default_model_dir() -> Path:
+    """The model trained on the starter corpus that ships with causa."""
+    return Path(str(resources.files("nlp") / "default_model"))
+
+
+def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Writes the model's files and a manifest with the sha256 of each; returns the manifest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    estimators = {
+        "featurizer": model.featurizer_,
+        "sentiment": model.sentiment_model_,
+        "causes": model.cause_models_,
+    }
+    sio.dump(estimators, directory / ESTIMATORS_FILE)
+    resource_dir = directory / RESOURCES_DIR
+    if resource_dir.exists():
+        shutil.rmtree(resource_dir)
+    for lang, res in model.resources.items():
+        _write_json(resource_dir / "cues" / f"{lang}.json", dict(res.cues))
+        _write_json(resource_dir / "lexicons" / f"{lang}.json", dict(res.lexicon))
+    _write_json(
+        directory / MODEL_FILE,
+        {
+            "causes": list(model.causes),
+            "languages": sorted(model.resources),
+            "thresholds": model.thresholds_,
+            "parameters": {
+                "sentiment_C": model.sentiment_C,
+                "cause_C": model.cause_C,
+                "char_ngram_range": model.char_ngram_range,
+                "random_state": model.random_state,
+            },
+        },
+    )
+    manifest = {**(metadata or {}), "files": _hashes(directory)}
+    _write_json(directory / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def load_model(directory: Path) -> FeedbackModel:
+    """The model in `directory`, after checking every file against the manifest and every stored type."""
+    manifest = read_manifest(directory)
+    verify_files(directory, manifest)
+    untrusted = sio.get_untrusted_types(file=directory / ESTIMATORS_FILE)
+    refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise ModelIntegrityError(f"{directory / ESTIMATORS_FILE} holds types that are not trusted: {refused}")
+    estimators = sio.load(directory / ESTIMATORS_FILE, trusted=untrusted)
+    described = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
+    parameters = described["parameters"]
+    char_range = parameters["char_ngram_range"]
+    model = FeedbackModel(
+        resources=load_resources(directory / RESOURCES_DIR, described["languages"]),
+        causes=described["causes"],
+        sentiment_C=parameters["sentiment_C"],
+        cause_C=parameters["cause_C"],
+        char_ngram_range=tuple(char_range) if char_range else None,
+        random_state=parameters["random_state"],
+    )
+    model.featurizer_ = estimators["featurizer"]
+    model.sentiment_model_ = estimators["sentiment"]
+    model.cause_models_ = estimators["causes"]
+    model.thresholds_ = {cause: float(value) for cause, value in described["thresholds"].items()}
+    return model
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / MANIFEST_FILE
+    if not path.is_file():
+        raise ModelIntegrityError(f"no model manifest at {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def verify_files(directory: Path, manifest: Mapping[str, Any]) -> None:
+    """Raises ModelIntegrityError naming each file that is missing, extra or changed."""
+    recorded: Mapping[str, str] = manifest.get("files", {})
+    actual = _hashes(directory)
+    problems = [f"{name} changed" for name in recorded if name in actual and actual[name] != recorded[name]]
+    problems += [f"{name} missing" for name in recorded if name not in actual]
+    problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
+    if problems:
+        raise ModelIntegrityError(f"model at {directory} failed verification: {', '.join(sorted(problems))}")
+
+
+def _hashes(directory: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE and "__pycache__" not in path.parts
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

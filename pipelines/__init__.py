@@ -1,0 +1,1 @@
+"""Prefect flows, sources, settings and the `causa` command: puts nlp and storage in order."""

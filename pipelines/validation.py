@@ -1,0 +1,199 @@
+"""Map raw records through a source's field mapping and validate them: good rows, or quarantine with a reason."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from pipelines.settings import SourceSettings
+from pipelines.sources.records import RawRecord
+from storage.schemas import CHANNELS
+
+MAX_TEXT_CHARS = 20_000
+SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mapped, valid feedback item before NLP (text still raw, author still in clear)."""
+
+    source: str
+    source_item_id: str
+    channel: str
+    created_at: datetime
+    text: str
+    rating: float | None
+    rating_scale: int | None
+    nps: int | None
+    csat: int | None
+    ces: int | None
+    product: str | None
+    author: str | None
+    language_hint: str | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that failed validation, with the reason and the record as received."""
+
+    source: str
+    source_item_id: str | None
+    origin: str
+    reason: str
+    raw: str
+
+
+class InvalidRecord(ValueError):
+    """One record's field is missing or wrong; the message names the field and the value."""
+
+
+def validate_records(
+    records: Iterable[RawRecord], source: SourceSettings, run_date: date | None = None
+) -> tuple[list[Candidate], list[Rejected]]:
+    """Good candidates and rejected records of one source; items dated after `run_date` are rejected as future."""
+    latest = _end_of_day(run_date) if run_date else None
+    good: list[Candidate] = []
+    bad: list[Rejected] = []
+    for record in records:
+        item_id = _optional_text(record.data.get(source.fields["id"])) if record.data else None
+        try:
+            if record.error:
+                raise InvalidRecord(record.error)
+            candidate = map_record(record.data, source)
+            if latest is not None and candidate.created_at > latest:
+                raise InvalidRecord(f"created_at {candidate.created_at.isoformat()} is after the run date {run_date}")
+            good.append(candidate)
+        except InvalidRecord as error:
+            bad.append(
+                Rejected(
+                    source=source.name,
+                    source_item_id=item_id,
+                    origin=record.origin,
+                    reason=f"{record.origin}: {error}",
+                    raw=json.dumps(record.data, ensure_ascii=False, sort_keys=True, default=str),
+                )
+            )
+    return good, bad
+
+
+def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
+    """One raw record mapped to a candidate; raises InvalidRecord naming the bad field."""
+    fields = source.fields
+    item_id = _optional_text(data.get(fields["id"]))
+    if item_id is None:
+        raise InvalidRecord(f"missing id (field {fields['id']!r})")
+    text = data.get(fields["text"])
+    if not isinstance(text, str):
+        raise InvalidRecord(f"text (field {fields['text']!r}) must be a string, got {_show(text)}")
+    if not text.strip():
+        raise InvalidRecord(f"empty text (field {fields['text']!r})")
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+    created_at = parse_timestamp(data.get(fields["created_at"]), source.timezone, fields["created_at"])
+    channel = source.channel
+    if "channel" in fields:
+        channel = _optional_text(data.get(fields["channel"])) or source.channel
+    if channel not in CHANNELS:
+        raise InvalidRecord(f"channel {channel!r} is not one of {list(CHANNELS)}")
+    rating = _rating(data, source)
+    scores = {name: _bounded_int(data, source, name) for name in SCORE_RANGES}
+    return Candidate(
+        source=source.name,
+        source_item_id=item_id,
+        channel=channel,
+        created_at=created_at,
+        text=text,
+        rating=rating,
+        rating_scale=source.rating_scale if rating is not None else None,
+        nps=scores["nps"],
+        csat=scores["csat"],
+        ces=scores["ces"],
+        product=_optional_text(data.get(fields["product"])) if "product" in fields else None,
+        author=_optional_text(data.get(fields["author"])) if "author" in fields else None,
+        language_hint=_optional_text(data.get(fields["language"])) if "language" in fields else None,
+    )
+
+
+def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
+    """A timestamp in UTC from ISO 8601 text, a datetime or epoch seconds; naive times are in the source's zone."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        parsed = datetime.fromtimestamp(float(value), tz=timezone.utc)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidRecord(f"created_at (field {field_name!r}) is not a valid ISO 8601 time: {value!r}") from None
+    else:
+        raise InvalidRecord(f"missing or invalid created_at (field {field_name!r}): {_show(value)}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone_name))
+    parsed = parsed.astimezone(timezone.utc)
+    if not 1990 <= parsed.year <= 2100:
+        raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}")
+    return parsed
+
+
+def _rating(data: dict[str, Any], source: SourceSettings) -> float | None:
+    if "rating" not in source.fields:
+        return None
+    value = _number(data.get(source.fields["rating"]), f"rating (field {source.fields['rating']!r})")
+    if value is None:
+        return None
+    if not 1 <= value <= source.rating_scale:
+        raise InvalidRecord(f"rating {value:g} is outside 1..{source.rating_scale}")
+    return value
+
+
+def _bounded_int(data: dict[str, Any], source: SourceSettings, name: str) -> int | None:
+    if name not in source.fields:
+        return None
+    value = _number(data.get(source.fields[name]), f"{name} (field {source.fields[name]!r})")
+    if value is None:
+        return None
+    low, high = SCORE_RANGES[name]
+    if value != int(value) or not low <= value <= high:
+        raise InvalidRecord(f"{name} {value:g} is not a whole number in {low}..{high}")
+    return int(value)
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise InvalidRecord(f"{what} must be a number, got {value!r}")
+    try:
+        number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise InvalidRecord(f"{what} must be a number, got {_show(value)}") from None
+    if not math.isfinite(number):
+        raise InvalidRecord(f"{what} must be a finite number, got {value!r}")
+    return number
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc) - timedelta(microseconds=1)
+
+
+def _show(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."

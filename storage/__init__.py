@@ -1,0 +1,1 @@
+"""Lake tables: schemas, atomic partition writes, readers. Knows nothing of Prefect or NLP internals."""

@@ -1,0 +1,175 @@
+"""The lake: Hive-partitioned Parquet tables under one root, written atomically and merged by key."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from storage.schemas import TableSpec
+
+logger = logging.getLogger(__name__)
+
+PARTITION_FILE = "part-0.parquet"
+STAGING_DIR = ".staging"
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What one upsert did: rows offered, rows new or changed, partitions rewritten."""
+
+    rows_offered: int
+    rows_changed: int
+    partitions_written: int
+
+
+class Lake:
+    """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def table_path(self, spec: TableSpec) -> Path:
+        return self.root / spec.name
+
+    def partition_path(self, spec: TableSpec, day: date) -> Path:
+        return self.table_path(spec) / f"{spec.partition_column}={day.isoformat()}" / PARTITION_FILE
+
+    def partitions(self, spec: TableSpec) -> list[date]:
+        """The dates that have a partition file, oldest first."""
+        table_dir = self.table_path(spec)
+        if not table_dir.is_dir():
+            return []
+        prefix = f"{spec.partition_column}="
+        return sorted(
+            date.fromisoformat(child.name[len(prefix) :])
+            for child in table_dir.iterdir()
+            if child.name.startswith(prefix) and (child / PARTITION_FILE).is_file()
+        )
+
+    def read_partition(self, spec: TableSpec, day: date) -> pa.Table:
+        path = self.partition_path(spec, day)
+        if not path.is_file():
+            return spec.schema.empty_table()
+        return _conform(pq.read_table(path), spec.schema, fill_missing=True)
+
+    def read(self, spec: TableSpec, days: Iterable[date] | None = None) -> pa.Table:
+        """Rows of a table with its partition column, for the given dates (all when None)."""
+        wanted = self.partitions(spec) if days is None else sorted(set(days))
+        parts = []
+        for day in wanted:
+            table = self.read_partition(spec, day)
+            column = pa.array([day] * table.num_rows, type=pa.date32())
+            parts.append(table.append_column(spec.partition_column, column))
+        if not parts:
+            empty = spec.schema.empty_table()
+            return empty.append_column(spec.partition_column, pa.array([], type=pa.date32()))
+        return pa.concat_tables(parts)
+
+    def dataset(self, spec: TableSpec) -> ds.Dataset:
+        """The table as a pyarrow dataset, the way report consumers read it."""
+        return ds.dataset(self.table_path(spec), format="parquet", partitioning="hive")
+
+    def upsert(self, spec: TableSpec, rows: pa.Table, partition_values: pa.Array) -> WriteStats:
+        """Merge rows into their partitions by key: new keys are added, changed rows replaced, equal rows kept.
+
+        `partition_values` gives each row's partition date. A partition whose content would not change is not
+        rewritten, so repeating a write leaves the files exactly as they were.
+        """
+        rows = _conform(rows, spec.schema)
+        if len(partition_values) != rows.num_rows:
+            raise ValueError(
+                f"{spec.name}: {len(partition_values)} partition values for {rows.num_rows} rows"
+            )
+        days = pc.cast(partition_values, pa.date32())
+        if days.null_count:
+            raise ValueError(f"{spec.name}: {days.null_count} rows have no {spec.partition_column}")
+        changed = 0
+        written = 0
+        for day in sorted(set(days.to_pylist())):
+            incoming = rows.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+            existing = self.read_partition(spec, day)
+            merged, n_changed = merge_by_key(existing, incoming, spec)
+            if n_changed:
+                self._replace_partition(spec, day, merged)
+                changed += n_changed
+                written += 1
+        logger.info("%s: %d rows offered, %d new or changed, %d partitions written", spec.name, rows.num_rows, changed, written)
+        return WriteStats(rows_offered=rows.num_rows, rows_changed=changed, partitions_written=written)
+
+    def _replace_partition(self, spec: TableSpec, day: date, table: pa.Table) -> None:
+        """Write the partition beside the lake, then swap it in with one atomic rename."""
+        target = self.partition_path(spec, day)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.root / STAGING_DIR
+        staging.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=staging, prefix=f"{spec.name}-", suffix=".parquet")
+        os.close(handle)
+        try:
+            pq.write_table(table, temp_name, compression="zstd")
+            with open(temp_name, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+
+
+def merge_by_key(existing: pa.Table, incoming: pa.Table, spec: TableSpec) -> tuple[pa.Table, int]:
+    """Existing rows merged with incoming ones by key; returns the merged table sorted by key and how many rows changed.
+
+    Within `incoming` the last row of a key wins. An incoming row equal to the stored one except for the
+    volatile columns keeps the stored row, so a rerun changes nothing.
+    """
+    latest = {_key(row, spec): row for row in incoming.to_pylist()}
+    stored = {_key(row, spec): row for row in existing.to_pylist()}
+    changed = 0
+    for key, row in latest.items():
+        old = stored.get(key)
+        if old is None or _comparable(old, spec) != _comparable(row, spec):
+            stored[key] = row
+            changed += 1
+    ordered = [stored[key] for key in sorted(stored)]
+    return pa.Table.from_pylist(ordered, schema=spec.schema), changed
+
+
+def _key(row: dict, spec: TableSpec) -> tuple[str, ...]:
+    return tuple("" if row[column] is None else str(row[column]) for column in spec.key)
+
+
+def _comparable(row: dict, spec: TableSpec) -> str:
+    kept = {name: value for name, value in row.items() if name not in spec.volatile_columns}
+    return json.dumps(kept, sort_keys=True, default=str)
+
+
+def _conform(table: pa.Table, schema: pa.Schema, fill_missing: bool = False) -> pa.Table:
+    """The table with exactly the schema's columns, in order.
+
+    A missing column is an error naming it, unless `fill_missing` (reading a partition written by an older
+    schema), where it reads as nulls.
+    """
+    missing = [name for name in schema.names if name not in table.column_names]
+    if missing and not fill_missing:
+        raise ValueError(f"table is missing columns {missing}; it has {table.column_names}")
+    for name in missing:
+        table = table.append_column(name, pa.nulls(table.num_rows, type=schema.field(name).type))
+    return table.select(schema.names).cast(schema)
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

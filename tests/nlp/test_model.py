@@ -1,0 +1,93 @@
+"""The model learns, scores with evidence, and survives a save and reload unchanged; tampering is refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.cues import LanguageResources
+from nlp.model import FeedbackModel
+from nlp.model_store import ModelIntegrityError, load_model, save_model
+
+RESOURCES = {
+    "en": LanguageResources(
+        cues={
+            "delay": ["still waiting", "late", "on hold for"],
+            "rudeness": ["rude", "hung up on me"],
+            "overcharge": ["charged twice", "hidden fee"],
+            "unresolved_issue": ["nobody answers", "no solution"],
+        },
+        lexicon={"positive": ["great", "love", "fast"], "negative": ["awful", "terrible", "worst"],
+                 "negators": ["not", "never"], "intensifiers": ["very", "so"]},
+    )
+}
+TRAIN = [
+    ("My parcel is late again, still waiting after two weeks", "negative", ["delay"]),
+    ("The agent was rude and hung up on me", "negative", ["rudeness"]),
+    ("They charged twice for one ticket, awful", "negative", ["overcharge"]),
+    ("I wrote five times and nobody answers, no solution", "negative", ["unresolved_issue"]),
+    ("Great service, fast delivery, love it", "positive", []),
+    ("What time does the store open on Sunday?", "neutral", []),
+]
+
+
+def make_training_set(copies: int = 8):
+    rows = [row for row in TRAIN for _ in range(copies)]
+    texts = [f"{text} #{i}" for i, (text, _, _) in enumerate(rows)]
+    return texts, ["en"] * len(rows), [s for _, s, _ in rows], [c for _, _, c in rows]
+
+
+@pytest.fixture(scope="module")
+def trained() -> FeedbackModel:
+    texts, languages, sentiments, causes = make_training_set()
+    return FeedbackModel(RESOURCES, ("rudeness", "unresolved_issue", "overcharge", "delay")).fit(
+        texts, languages, sentiments, causes
+    )
+
+
+def test_overfits_its_training_examples(trained: FeedbackModel) -> None:
+    scores = trained.score([text for text, _, _ in TRAIN], ["en"] * len(TRAIN))
+    assert [s.sentiment for s in scores] == [sentiment for _, sentiment, _ in TRAIN]
+    assert [list(s.causes) for s in scores] == [causes for _, _, causes in TRAIN]
+
+
+def test_evidence_points_at_the_cue_in_the_text(trained: FeedbackModel) -> None:
+    text = "Still waiting for my order, it is late"
+    [score] = trained.score([text], ["en"])
+    assert "delay" in score.causes
+    spans = [(e.start, e.end, e.text) for e in score.evidence if e.cause == "delay"]
+    assert spans and all(text[start:end] == snippet for start, end, snippet in spans)
+    assert any(snippet.lower() == "still waiting" for _, _, snippet in spans)
+
+
+def test_probabilities_sum_to_one(trained: FeedbackModel) -> None:
+    [score] = trained.score(["hello there"], ["en"])
+    assert sum(score.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_no_cause_without_complaint(trained: FeedbackModel) -> None:
+    [score] = trained.score(["Great service, fast delivery, love it"], ["en"])
+    assert score.sentiment == "positive" and score.causes == ()
+
+
+def test_save_and_reload_gives_identical_scores(trained: FeedbackModel, tmp_path) -> None:
+    save_model(trained, tmp_path / "m", {"version": "test"})
+    reloaded = load_model(tmp_path / "m")
+    texts = [text for text, _, _ in TRAIN] + ["something else entirely"]
+    assert reloaded.score(texts, ["en"] * len(texts)) == trained.score(texts, ["en"] * len(texts))
+
+
+def test_tampered_model_file_is_refused(trained: FeedbackModel, tmp_path) -> None:
+    folder = tmp_path / "m"
+    save_model(trained, folder, {"version": "test"})
+    described = json.loads((folder / "model.json").read_text())
+    described["thresholds"]["delay"] = 0.01
+    (folder / "model.json").write_text(json.dumps(described))
+    with pytest.raises(ModelIntegrityError, match="model.json changed"):
+        load_model(folder)
+
+
+def test_unknown_sentiment_label_is_named() -> None:
+    with pytest.raises(ValueError, match="'angry'"):
+        FeedbackModel(RESOURCES, ("delay",)).fit(["x"], ["en"], ["angry"], [[]])
