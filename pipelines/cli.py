@@ -1,0 +1,93 @@
+"""The `causa` command: run, score, serve (a nightly schedule)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+logger = logging.getLogger("causa")
+
+DEFAULT_CRON = "0 2 * * *"
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="causa", description="Customer-feedback mining into Parquet tables.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the nightly flow once")
+    run.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    run.add_argument("--date", type=_date, help="the night to run, YYYY-MM-DD (default: today, UTC)")
+
+    score = commands.add_parser("score", help="score a CSV, JSONL or Parquet file with a `text` column")
+    score.add_argument("input", type=Path)
+    score.add_argument("-o", "--output", type=Path, required=True, help="Parquet file to write")
+    score.add_argument("--model", default="default", help="model version (default: the shipped model)")
+
+    serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
+    serve.add_argument("--config", type=Path)
+    serve.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression, UTC (default: {DEFAULT_CRON!r})")
+    serve.add_argument("--name", default="nightly", help="deployment name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
+        logger.error("%s", error)
+        return 2
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from pipelines.flows import nightly
+    from pipelines.report_text import run_summary_text
+
+    result = nightly(config_path=str(args.config) if args.config else None, run_date=args.date)
+    sys.stdout.write(run_summary_text(result))
+    return 0 if result.status == "success" else 1
+
+
+def command_score(args: argparse.Namespace) -> int:
+    from pipelines.flows import scoring_model
+    from pipelines.scoring import score_file
+
+    model, version = scoring_model(args.model)
+    count = score_file(args.input, args.output, model)
+    sys.stdout.write(f"scored {count} texts with model {version} into {args.output}\n")
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from pipelines.schedule import nightly_deployment
+
+    from prefect import serve
+
+    serve(nightly_deployment(args.name, args.cron, args.config))
+    return 0
+
+
+COMMANDS = {"run": command_run, "score": command_score, "serve": command_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""`causa score`: a file of texts in, one Parquet row of labels per text out (the stable evaluation interface)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyarrow as pa
+
+from nlp.language import LanguageDetector
+from nlp.model import FeedbackModel
+from nlp.taxonomy import SENTIMENTS, SUPPORTED_LANGUAGES
+from pipelines.tabular_io import read_table_file, write_parquet
+from storage.schemas import EVIDENCE_TYPE
+
+logger = logging.getLogger(__name__)
+
+
+def score_output_schema(causes: tuple[str, ...]) -> pa.Schema:
+    """id, language, sentiment, p_<sentiment>, causes, score_<cause>, evidence, needs_review."""
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("language", pa.string()),
+            ("sentiment", pa.string()),
+            *[(f"p_{sentiment}", pa.float32()) for sentiment in SENTIMENTS],
+            ("causes", pa.list_(pa.string())),
+            *[(f"score_{cause}", pa.float32()) for cause in causes],
+            ("evidence", EVIDENCE_TYPE),
+            ("needs_review", pa.bool_()),
+        ]
+    )
+
+
+def score_file(input_path: Path, output_path: Path, model: FeedbackModel) -> int:
+    """Scores every row of `input_path` (a `text` column; optional `id`, `language`) into `output_path`."""
+    frame = read_table_file(input_path, required=("text",))
+    texts = ["" if value is None else str(value) for value in frame["text"].tolist()]
+    ids = [str(value) for value in frame["id"].tolist()] if "id" in frame.columns else [str(i) for i in range(len(texts))]
+    languages = LanguageDetector().detect_many(texts)
+    if "language" in frame.columns:
+        given = [str(value).strip().lower() if value is not None else "" for value in frame["language"].tolist()]
+        languages = [hint if hint in SUPPORTED_LANGUAGES else detected for hint, detected in zip(given, languages)]
+    scores = model.score(texts, languages)
+    rows = [
+        {
+            "id": item_id,
+            "language": language,
+            "sentiment": score.sentiment,
+            **{f"p_{sentiment}": score.probabilities[sentiment] for sentiment in SENTIMENTS},
+            "causes": list(score.causes),
+            **{f"score_{cause}": score.cause_scores[cause] for cause in model.causes},
+            "evidence": [
+                {"cause": e.cause, "start": e.start, "end": e.end, "text": e.text} for e in score.evidence
+            ],
+            "needs_review": score.needs_review,
+        }
+        for item_id, language, score in zip(ids, languages, scores)
+    ]
+    write_parquet(pa.Table.from_pylist(rows, schema=score_output_schema(model.causes)), output_path)
+    logger.info("scored %d texts from %s into %s", len(rows), input_path, output_path)
+    return len(rows)

@@ -1,0 +1,98 @@
+"""The lake merges by key, keeps unchanged rows as they were, and reads back through pyarrow and DuckDB."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from storage.lake import Lake
+from storage.schemas import TableSpec
+
+SPEC = TableSpec(
+    name="items",
+    schema=pa.schema([("item_id", pa.string()), ("value", pa.int64()), ("run_id", pa.string())]),
+    key=("item_id",),
+    partition_column="created_date",
+    volatile_columns=("run_id",),
+)
+DAY_1, DAY_2 = date(2026, 10, 1), date(2026, 10, 2)
+
+
+def rows(*items: tuple[str, int, str]) -> pa.Table:
+    return pa.Table.from_pylist([{"item_id": i, "value": v, "run_id": r} for i, v, r in items], schema=SPEC.schema)
+
+
+def days(*values: date) -> pa.Array:
+    return pa.array(values, type=pa.date32())
+
+
+def test_rows_land_in_their_date_partition(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    stats = lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1")), days(DAY_1, DAY_2))
+    assert stats.rows_changed == 2 and stats.partitions_written == 2
+    assert lake.partitions(SPEC) == [DAY_1, DAY_2]
+    assert (tmp_path / "items" / "created_date=2026-10-01" / "part-0.parquet").is_file()
+
+
+def test_repeating_a_write_changes_no_file(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1")), days(DAY_1))
+    path = lake.partition_path(SPEC, DAY_1)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    stats = lake.upsert(SPEC, rows(("a", 1, "r2")), days(DAY_1))
+    assert stats.rows_changed == 0
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert lake.read(SPEC).column("run_id").to_pylist() == ["r1"]
+
+
+def test_changed_row_replaces_and_late_row_merges(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1")), days(DAY_1, DAY_1))
+    stats = lake.upsert(SPEC, rows(("b", 5, "r2"), ("c", 3, "r2")), days(DAY_1, DAY_1))
+    assert stats.rows_changed == 2
+    table = lake.read(SPEC).to_pylist()
+    assert [(r["item_id"], r["value"], r["run_id"]) for r in table] == [("a", 1, "r1"), ("b", 5, "r2"), ("c", 3, "r2")]
+
+
+def test_last_copy_of_a_key_in_one_write_wins(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1"), ("a", 9, "r1")), days(DAY_1, DAY_1))
+    assert lake.read(SPEC).column("value").to_pylist() == [9]
+
+
+def test_duckdb_and_pyarrow_read_the_partitioned_table(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1"), ("c", 3, "r1")), days(DAY_1, DAY_2, DAY_2))
+    assert lake.dataset(SPEC).to_table().num_rows == 3
+    result = duckdb.sql(
+        f"select created_date, sum(value) from read_parquet('{tmp_path}/items/*/*.parquet', hive_partitioning=true) "
+        "group by 1 order by 1"
+    ).fetchall()
+    assert result == [(DAY_1, 1), (DAY_2, 5)]
+
+
+def test_old_partition_without_a_new_column_reads_as_nulls(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1")), days(DAY_1))
+    wider = TableSpec(
+        name="items", schema=SPEC.schema.append(pa.field("note", pa.string())), key=SPEC.key,
+        partition_column=SPEC.partition_column,
+    )
+    assert lake.read(wider).column("note").to_pylist() == [None]
+
+
+def test_missing_column_and_missing_date_are_named(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    with pytest.raises(ValueError, match="value"):
+        lake.upsert(SPEC, pa.table({"item_id": ["a"], "run_id": ["r"]}), days(DAY_1))
+    with pytest.raises(ValueError, match="created_date"):
+        lake.upsert(SPEC, rows(("a", 1, "r1")), pa.array([None], type=pa.date32()))
+
+
+def test_no_staging_file_is_left_behind(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1")), days(DAY_1))
+    assert list((tmp_path / ".staging").iterdir()) == []
