@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, NORM, ORTH
+
 from nlp.cues import DocSignals, LanguageResources, SignalMatcher
-from nlp.taxonomy import SUPPORTED_LANGUAGES
-from nlp.text import pipeline_for, strip_accents
+from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
+from nlp.text import build_pipeline, strip_accents
 
 PIPE_BATCH_SIZE = 1000
+KEPT_PUNCTUATION = ("!", "?")
 
 
 @dataclass(frozen=True)
@@ -20,21 +23,33 @@ class AnalysedText:
     language: str
     keys: str
     """Space-joined token keys (lemma, no accents, stemmed; <url>, <user>, <num> placeholders)."""
-    flat: str
-    """Lowercased text without accents, for character n-grams."""
     signals: DocSignals
     token_offsets: tuple[tuple[int, int, str], ...]
     """(start, end, key) of each token, to point at the tokens that pushed a decision."""
+
+    @property
+    def flat(self) -> str:
+        """Lowercased text without accents, for character n-grams."""
+        return strip_accents(self.text.lower())
 
 
 NO_SIGNALS = DocSignals(cue_matches=(), positive=0.0, negative=0.0, negated=0)
 
 
 class TextAnalyser:
-    """Runs each language's pipeline and matcher over the texts of that language, batch by batch."""
+    """Runs each language's pipeline and matcher over the texts of that language, batch by batch.
 
-    def __init__(self, resources: Mapping[str, LanguageResources]) -> None:
-        self.matchers = {lang: SignalMatcher(lang, res) for lang, res in resources.items()}
+    `lemma_tables` holds each language's lemma lookup table; a language without one uses spacy-lookups-data's.
+    """
+
+    def __init__(
+        self,
+        resources: Mapping[str, LanguageResources],
+        lemma_tables: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        tables = lemma_tables or {}
+        self.pipelines = {lang: build_pipeline(lang, tables.get(lang)) for lang in [*resources, OTHER_LANGUAGE]}
+        self.matchers = {lang: SignalMatcher(self.pipelines[lang], res) for lang, res in resources.items()}
 
     def analyse(self, texts: Sequence[str], languages: Sequence[str]) -> list[AnalysedText]:
         if len(texts) != len(languages):
@@ -42,21 +57,30 @@ class TextAnalyser:
         results: list[AnalysedText | None] = [None] * len(texts)
         by_language: dict[str, list[int]] = {}
         for index, lang in enumerate(languages):
-            by_language.setdefault(lang if lang in SUPPORTED_LANGUAGES else "other", []).append(index)
+            by_language.setdefault(lang if lang in SUPPORTED_LANGUAGES else OTHER_LANGUAGE, []).append(index)
         for lang, indices in by_language.items():
-            nlp = pipeline_for(lang)
+            nlp = self.pipelines.get(lang) or self.pipelines[OTHER_LANGUAGE]
             matcher = self.matchers.get(lang)
+            strings = nlp.vocab.strings
             docs = nlp.pipe((texts[i] for i in indices), batch_size=PIPE_BATCH_SIZE)
             for index, doc in zip(indices, docs):
-                keys = [token.norm_ for token in doc if not token.is_space and not token.is_punct or token.text in "!?"]
+                rows = doc.to_array([NORM, IDX, IS_PUNCT, IS_SPACE, ORTH]).tolist()
+                norms = [row[0] for row in rows]
+                starts = [row[1] for row in rows]
+                ends = [start + len(strings[row[4]]) for start, row in zip(starts, rows)]
+                key_texts = [strings[norm] for norm in norms]
+                keys = [
+                    key
+                    for key, row in zip(key_texts, rows)
+                    if not row[3] and (not row[2] or key in KEPT_PUNCTUATION)
+                ]
                 results[index] = AnalysedText(
                     text=texts[index],
                     language=languages[index],
                     keys=" ".join(keys),
-                    flat=strip_accents(doc.text.lower()),
-                    signals=matcher.signals(doc) if matcher else NO_SIGNALS,
+                    signals=matcher.signals(doc, texts[index], norms, starts, ends) if matcher else NO_SIGNALS,
                     token_offsets=tuple(
-                        (token.idx, token.idx + len(token.text), token.norm_) for token in doc if not token.is_space
+                        (start, end, key) for start, end, key, row in zip(starts, ends, key_texts, rows) if not row[3]
                     ),
                 )
         return results  # type: ignore[return-value]

@@ -9,10 +9,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
-
-from nlp.text import pipeline_for
 
 logger = logging.getLogger(__name__)
 
@@ -82,39 +81,43 @@ def _read_json(path: Path) -> dict[str, list[str]]:
 class SignalMatcher:
     """Finds cause cues and lexicon words in the docs of one language."""
 
-    def __init__(self, lang: str, resources_: LanguageResources) -> None:
-        nlp = pipeline_for(lang)
-        self.lang = lang
+    def __init__(self, nlp: Language, resources_: LanguageResources) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         for cause, phrases in resources_.cues.items():
             self.matcher.add(cause, list(nlp.pipe(_clean(phrases))))
         self.matcher.add(POSITIVE, list(nlp.pipe(_clean(resources_.lexicon["positive"]))))
         self.matcher.add(NEGATIVE, list(nlp.pipe(_clean(resources_.lexicon["negative"]))))
-        self.negators = {doc[0].norm_ for doc in nlp.pipe(_clean(resources_.lexicon["negators"])) if len(doc) == 1}
-        self.intensifiers = {doc[0].norm_ for doc in nlp.pipe(_clean(resources_.lexicon["intensifiers"])) if len(doc) == 1}
+        self.negators = _single_token_keys(nlp, resources_.lexicon["negators"])
+        self.intensifiers = _single_token_keys(nlp, resources_.lexicon["intensifiers"])
         self.causes = tuple(resources_.cues)
 
-    def signals(self, doc: Doc) -> DocSignals:
+    def signals(
+        self, doc: Doc, text: str, norms: Sequence[int], starts: Sequence[int], ends: Sequence[int]
+    ) -> DocSignals:
+        """Cues and lexicon hits of a doc of `text` whose tokens have these key hashes and character offsets."""
         cue_matches: list[CueMatch] = []
         positive = negative = 0.0
         negated = 0
         strings = doc.vocab.strings
         for match_id, start, end in _longest_first(self.matcher(doc)):
             label = strings[match_id]
-            before = {doc[i].norm_ for i in range(max(0, start - NEGATION_WINDOW), start)}
-            is_negated = bool(before & self.negators)
+            is_negated = not self.negators.isdisjoint(norms[max(0, start - NEGATION_WINDOW) : start])
             if label in (POSITIVE, NEGATIVE):
-                weight = 1.5 if start > 0 and doc[start - 1].norm_ in self.intensifiers else 1.0
-                polarity_positive = (label == POSITIVE) != is_negated
+                weight = 1.5 if start > 0 and norms[start - 1] in self.intensifiers else 1.0
                 negated += is_negated
-                if polarity_positive:
+                if (label == POSITIVE) != is_negated:
                     positive += weight
                 else:
                     negative += weight
             elif not is_negated:
-                span = doc[start:end]
-                cue_matches.append(CueMatch(label, span.start_char, span.end_char, span.text))
+                first, last = starts[start], ends[end - 1]
+                cue_matches.append(CueMatch(label, first, last, text[first:last]))
         return DocSignals(tuple(cue_matches), positive, negative, negated)
+
+
+def _single_token_keys(nlp, words: Sequence[str]) -> set[int]:
+    """Key hashes of the one-token entries of a word list."""
+    return {doc[0].norm for doc in nlp.pipe(_clean(words)) if len(doc) == 1}
 
 
 def _clean(phrases: Sequence[str]) -> list[str]:

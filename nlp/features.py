@@ -55,17 +55,44 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
 
     def fit(self, texts: Sequence[AnalysedText], y: object = None) -> "FeedbackFeaturizer":
         _check_analysed(texts)
-        self.words_ = TfidfVectorizer(
-            token_pattern=r"\S+", lowercase=False, ngram_range=tuple(self.word_ngram_range), min_df=self.min_df,
-            sublinear_tf=True, dtype=np.float32,
-        ).fit([item.keys for item in texts])
+        self.words_ = self._word_vectorizer().fit([item.keys for item in texts])
         self.chars_ = None
         if self.char_ngram_range is not None:
-            self.chars_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), min_df=max(2, self.min_df),
-                sublinear_tf=True, dtype=np.float32, max_features=200_000,
-            ).fit([item.flat for item in texts])
-        self.n_signals_ = len(SIGNAL_NAMES) + len(self.causes)
+            self.chars_ = self._char_vectorizer().fit([item.flat for item in texts])
+        return self
+
+    def _word_vectorizer(self, vocabulary: Sequence[str] | None = None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            token_pattern=r"\S+", lowercase=False, ngram_range=tuple(self.word_ngram_range), min_df=self.min_df,
+            sublinear_tf=True, dtype=np.float32, vocabulary=vocabulary,
+        )
+
+    def _char_vectorizer(self, vocabulary: Sequence[str] | None = None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.char_ngram_range or (2, 4)), min_df=max(2, self.min_df),
+            sublinear_tf=True, dtype=np.float32, max_features=200_000, vocabulary=vocabulary,
+        )
+
+    def vocabularies(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """The fitted terms and idf weights of each vectorizer, by name ("words", "chars")."""
+        check_is_fitted(self, "words_")
+        fitted = {"words": self.words_, "chars": self.chars_}
+        return {
+            name: (vectorizer.get_feature_names_out().tolist(), vectorizer.idf_)
+            for name, vectorizer in fitted.items()
+            if vectorizer is not None
+        }
+
+    def restore(self, vocabularies: dict[str, tuple[Sequence[str], np.ndarray]]) -> "FeedbackFeaturizer":
+        """The fitted state rebuilt from `vocabularies()` output (how a saved model is loaded without pickles)."""
+        terms, idf = vocabularies["words"]
+        self.words_ = self._word_vectorizer(list(terms))
+        self.words_.idf_ = np.asarray(idf, dtype=np.float64)
+        self.chars_ = None
+        if "chars" in vocabularies:
+            terms, idf = vocabularies["chars"]
+            self.chars_ = self._char_vectorizer(list(terms))
+            self.chars_.idf_ = np.asarray(idf, dtype=np.float64)
         return self
 
     def transform(self, texts: Sequence[AnalysedText]) -> sp.csr_matrix:

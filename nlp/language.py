@@ -8,8 +8,8 @@ A fast hybrid. Most texts are decided in pure Python from cheap evidence:
 2. letters that mark a language (ă ș ț for Romanian, ã õ for Portuguese, ñ ¿ ¡ for Spanish,
    ß ł ğ å ... for languages we do not support);
 3. function words: each token is scored against per-language word lists (a curated list of
-   the most frequent words per language plus spaCy's stop words), a word shared by k
-   languages counting 1/k for each.
+   the most frequent words per language plus spaCy's stop words), a word's weight being
+   shared among the languages that use it.
 
 Texts these signals leave ambiguous (few words, close scores, for instance pt/es/gl/ca or
 ro/it) go to lingua, built once, lazily, for the five languages and a few confusable ones
@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import math
 import re
 import sys
 import threading
@@ -39,21 +40,34 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "ro", "ru")
 OTHER_LANGUAGE = "other"
 
 # ---------------------------------------------------------------------------------------
-# Tunables. Scores are in "distinctive function word" units: a word only one language
-# uses counts 1, a word shared by k languages counts 1/k for each of them.
+# Tunables. Scores are in "distinctive function word" units: a curated word only one
+# language uses counts 1, a word several languages use is shared among them.
 
 #: Only this many characters of a text are looked at (long reviews are decided early on).
-MAX_CHARS = 600
+MAX_CHARS = 300
 #: Fewer letters than this (after removing URLs, mentions, digits, emoji): fallback.
 MIN_LETTERS = 3
-#: A language wins outright with at least this score ...
+#: Texts of fewer words than this that the fast path cannot place get the fallback.
+MIN_WORDS = 2
+#: A language wins outright with a score of at least MIN_SCORE_LOW and at least
+#: MIN_RATIO_LOW times the runner-up's ...
+MIN_SCORE_LOW = 1.0
+MIN_RATIO_LOW = 3.0
+#: ... or, with at least MIN_SCORE (or in texts of at most SHORT_TEXT_WORDS words:
+#: "thanks", "obrigado"), MIN_RATIO times the runner-up's ...
 MIN_SCORE = 1.5
-#: ... and at least this many times the runner-up's score ...
+SHORT_TEXT_WORDS = 3
 MIN_RATIO = 2.0
 #: ... and at least this much more than the runner-up.
-MIN_MARGIN = 1.0
-#: lingua's top confidence below this: the text is ambiguous, return the fallback.
-MIN_LINGUA_CONFIDENCE = 0.5
+MIN_MARGIN = 0.75
+#: For ambiguous texts lingua's confidence in a language is multiplied by
+#: exp(LINGUA_SCORE_WEIGHT * the language's score) ...
+LINGUA_SCORE_WEIGHT = 1.0
+#: ... and by this for the supported languages, which is what feedback is mostly written in;
+SUPPORTED_PRIOR = 2.0
+#: the best language must come out this many times as likely as the runner-up, or the
+#: text gets the fallback.
+MIN_LINGUA_RATIO = 1.5
 #: Weight of a spaCy stop word that is not in the curated list of its language.
 EXTENDED_WEIGHT = 0.5
 
@@ -74,7 +88,7 @@ _CORE_WORDS: dict[str, str] = {
         going gonna want need know like today tomorrow yesterday hours hour minutes while
         every off since until much many other another first last well great good bad worst
         best love hate help anyone someone something nothing everything always again said
-        told make made take took give gave time day they're you're i'm it's that's
+        told make made take took give gave time day
     """,
     "pt": """
         de a o que e do da em um uma para com não nao os as no na por mais mas foi ao dos
@@ -87,7 +101,7 @@ _CORE_WORDS: dict[str, str] = {
         pouco melhor pior obrigado obrigada vou vai pra pro pq tb tbm né tô aí lá coisa sim
         certeza compra loja site qualidade preço preco funciona recebi ficou pedido apenas
         valor atendimento consegui estão estao tenho fiquei achei nunca sempre ninguém
-        ninguem nenhum nenhuma alguma algum você's vcs cê deu dessa desse disso nesse nessa
+        ninguem nenhum nenhuma alguma algum vcs cê deu dessa desse disso nesse nessa
         nisso meus minhas seus suas seja sido sendo foram eram fui estar tive teve
     """,
     "es": """
@@ -103,6 +117,7 @@ _CORE_WORDS: dict[str, str] = {
         luego entonces después despues aunque mejor peor xq jaja jajaja vale hola muchísimo
         han he hemos llevo sigo sido están estan dijeron dicen nuestro nuestra vuestra
         calidad precio tienda servicio atención atencion envío envio semana mes años dinero
+        funciona funcionan encanta gusta gustó gusto quiero
     """,
     "ro": """
         și si în in la de pe cu nu să sa că ca a am ai are au este e sunt era fost fi o un
@@ -114,9 +129,9 @@ _CORE_WORDS: dict[str, str] = {
         tau său nostru noastră noastra ați ati aș ar vor va noi eu tu el ea ele dacă daca
         până pana fiind produsul produs comanda comandă recomand multumesc mulțumesc
         mulțumit multumit mulțumită multumita calitate calitatea pret preț pretul prețul
-        banii bani bun buna bună nota zi zile azi ieri mâine maine deloc prea mult multa
+        banii bani bun buna bună zi zile azi ieri mâine maine deloc prea mult multa
         multă putin puțin chiar totusi totuși însă insa iar dintr despre fata față sunt
-        primit livrat livrare telefonul functioneaza funcționează merge aveam avem aveti
+        primit livrat livrare functioneaza funcționează merge aveam avem aveti
         aveți fie ne vă va-ti sa-mi mi-a nu-mi dat luat pus venit cumparat cumpărat
         pacat păcat dezamagit dezamăgit recomandat vreau ceea acelasi același altceva
     """,
@@ -169,7 +184,13 @@ _CORE_WORDS: dict[str, str] = {
         aínda cando onde porque pero se como este esta isto iso eu ti el ela nós eles elas
         meu miña teu túa seu súa ao ás coa co cos coas nun nunha ten teño hai aquí agora
         sempre nunca grazas ben mellor algo nada ningún ningunha todo todos xente facer
-        dende estou está estaba foron vostede
+        dende estou está estaba foron vostede ninguén servizo cousa cousas dixo fai
+        ademais quero queremos outro outra vez
+    """,
+    "tr": """
+        ve bir bu da de için ile çok ama ne değil var yok gibi daha mi mı mu mü ben sen biz
+        siz onlar şu her kadar sonra önce hiç kimse hala hâlâ ürün sipariş teşekkürler
+        teşekkür ederim olarak olan oldu olmadı değildi diye neden nasıl şey
     """,
     "ru": """
         и в не на я что он с как а то все это она так его но ты к у же вы за бы по только
@@ -180,8 +201,8 @@ _CORE_WORDS: dict[str, str] = {
         этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при
         наконец два об другой хоть после над больше тот через эти нас про всего них какая
         много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том
-        нельзя такой им более всегда конечно всю между очень спасибо банк банка банке
-        кредит деньги карта карту счет сегодня вчера это просто почему который которые
+        нельзя такой им более всегда конечно всю между очень спасибо сегодня вчера просто
+        почему который которые
     """,
     "uk": """
         і в не на я що він з як а то все це вона так його але ти до у же ви за б по тільки
@@ -195,20 +216,21 @@ _CORE_WORDS: dict[str, str] = {
     "bg": """
         и в не на аз че той с като а то всичко това тя така го но ти към у же вие за би по
         само ѝ ми беше ето от мен още няма о из му сега когато дори ли ако вече или ни бъде
-        бил него до вас там после себе си нищо може те тук където има трябва нея за ние
-        теб тях отколкото беше сам без защо път също под ще тогава кой този този затова
-        какъв съвсем него тук един почти моя тем сега бяха къде всички никога може след
-        повече през тези нас за тях каква много три тази моята по-добре винаги разбира
-        между много благодаря днес вчера просто които който съм сме сте са със във
+        него до вас там после себе си нищо може тук където има трябва нея ние теб тях
+        отколкото сам без защо също под ще тогава този затова какъв съвсем един почти моя
+        бяха къде всички никога повече през тези нас каква много три тази моята винаги
+        разбира между благодаря днес вчера просто които който която което съм сме сте са
+        със във добре лошо
     """,
 }
 
 # spaCy stop-word lists used besides the curated ones (Latin-script languages we do not
-# support are recognised by them; Cyrillic ones are handled by letters and curated words).
+# support are recognised by them). Cyrillic languages use only letters and curated words:
+# the Ukrainian and Bulgarian lists hold many words spelt alike in Russian ("день", "дни").
 _SPACY_LANGUAGES: tuple[str, ...] = (
     "en", "pt", "es", "ro", "fr", "it", "de", "nl", "ca",
     "pl", "tr", "sv", "da", "nb", "cs", "sk", "hu", "fi", "id", "hr", "sl", "sq", "lv",
-    "lt", "et", "eu", "tl", "af", "ga", "ru", "uk", "bg",
+    "lt", "et", "eu", "tl", "af", "ga",
 )  # fmt: skip
 
 # Letters that point to a language. Each occurrence of a letter adds its weight (capped
@@ -262,9 +284,9 @@ _LETTER_HINTS: dict[str, dict[str, float]] = {
     "ě": {"cs": 2.0},
     "ř": {"cs": 2.0},
     "ů": {"cs": 2.0},
-    "č": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5},
-    "š": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5, "et": 0.3},
-    "ž": {"cs": 1.0, "sk": 1.0, "hr": 1.0, "sl": 1.0, "lt": 0.5, "lv": 0.5, "et": 0.3},
+    "č": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0},
+    "š": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0, "et": 0.5},
+    "ž": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0, "et": 0.5},
     "ć": {"hr": 2.0, "pl": 1.0},
     "đ": {"hr": 2.0},
     "ő": {"hu": 2.0},
@@ -276,6 +298,10 @@ _LETTER_HINTS: dict[str, dict[str, float]] = {
     "ė": {"lt": 2.0},
     "į": {"lt": 2.0},
     "ų": {"lt": 2.0},
+    # Vietnamese: horn letters and the stacked diacritics of Latin Extended Additional
+    "ơ": {"vi": 2.0},
+    "ư": {"vi": 2.0},
+    **{chr(code): {"vi": 1.0} for code in range(0x1EA0, 0x1EFA)},
 }
 #: Per letter, at most this many occurrences count.
 _LETTER_CAP = 3
@@ -285,6 +311,8 @@ _LETTER_CAP = 3
 _RU_ALPHABET = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 _RU_ONLY = frozenset("ыэё")
 _UK_LETTERS = frozenset("іїєґ")
+#: Above this share of words with Ukrainian letters, a text is not Russian.
+_UK_MAX_SHARE = 0.2
 #: ъ not followed by a vowel: Bulgarian (in Russian it only sits before е ё ю я).
 _BG_HARD_SIGN_RE = re.compile(r"ъ(?![еёюя])")
 
@@ -293,21 +321,40 @@ _BG_HARD_SIGN_RE = re.compile(r"ъ(?![еёюя])")
 
 _NOISE_RE = re.compile(
     r"(?:https?://|www\.)\S+"  # URLs
-    r"|\S+@\S+\.\w+"  # e-mail addresses
-    r"|@\w+"  # mentions
+    r"|\S*@\S+"  # mentions and e-mail addresses
     r"|&(?:amp|lt|gt|quot|apos|nbsp);"  # HTML entities left by scrapers
 )
 _LATIN_WORD_RE = re.compile(r"[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
-_CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u04ff]+")
+#: Cyrillic words, leaving out ordinal endings after numbers ("18-го", "7-й").
+_CYRILLIC_WORD_RE = re.compile(r"(?<![\d\u0400-\u04ff-])[\u0400-\u04ff]+")
 #: Letters of any other script (CJK, Arabic, Greek, Hebrew, Devanagari, Thai, ...).
 _OTHER_LETTER_RE = re.compile(
     r"[^\W\d_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0400-\u04ff]"
 )
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
-#: Letters only Vietnamese uses (Latin Extended Additional with stacked diacritics).
-_VIETNAMESE_RE = re.compile(r"[\u01a1\u01b0\u1ea0-\u1ef9]")
 #: Letters of another script count this much more than a Latin or Cyrillic letter.
 _OTHER_SCRIPT_WEIGHT = 2.0
+
+#: Words used alike in many languages, which some stop-word lists claim all the same.
+_INTERNATIONAL_WORDS = frozenset(
+    "ok okay okey super top mega wow xd ha haha hahaha hah ah oh eh uh hm hmm bla ups "
+    "oops ops".split()
+)
+
+#: Single letters that are words worth counting, per language.
+_SINGLE_LETTER_WORDS: dict[str, str] = {
+    "en": "i",
+    "pt": "aoeéà",
+    "es": "yaoe",
+    "ro": "aoeiî",
+    "fr": "aày",
+    "it": "eèaio",
+    "ca": "iaoe",
+    "gl": "oaeé",
+    "ru": "ивсякоау",
+    "uk": "івзйуоа",
+    "bg": "ивсау",
+}
 
 
 def _strip_accents(word: str) -> str:
@@ -316,20 +363,38 @@ def _strip_accents(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+class _Script(NamedTuple):
+    """The languages one score vector covers."""
+
+    #: in score-vector order, the supported ones first ...
+    languages: tuple[str, ...]
+    #: ... this many of them
+    n_supported: int
+    #: language -> index in the score vector
+    position: dict[str, int]
+
+    @classmethod
+    def of(cls, languages: Sequence[str]) -> _Script:
+        ordered = tuple(languages)
+        n_supported = sum(lang in SUPPORTED_LANGUAGES for lang in ordered)
+        if set(ordered[:n_supported]) - set(SUPPORTED_LANGUAGES):
+            raise ValueError(f"supported languages must come first, got {ordered}")
+        return cls(ordered, n_supported, {lang: i for i, lang in enumerate(ordered)})
+
+
 class _Tables(NamedTuple):
     """Lookup tables built once from the word lists."""
 
-    #: Latin-script languages, in score-vector order.
-    latin_languages: tuple[str, ...]
+    latin: _Script
     #: Latin token -> ((language index, weight), ...)
     latin_words: dict[str, tuple[tuple[int, float], ...]]
     #: letter -> ((language index, weight), ...)
     letters: dict[str, tuple[tuple[int, float], ...]]
-    #: Cyrillic token -> ((index in _CYRILLIC_LANGUAGES, weight), ...)
+    #: Cyrillic token -> ((index in _CYRILLIC.languages, weight), ...)
     cyrillic_words: dict[str, tuple[tuple[int, float], ...]]
 
 
-_CYRILLIC_LANGUAGES: tuple[str, ...] = ("ru", "uk", "bg")
+_CYRILLIC = _Script.of(("ru", "uk", "bg"))
 
 
 def _spacy_stop_words(lang: str) -> frozenset[str]:
@@ -348,7 +413,9 @@ def _spacy_stop_words(lang: str) -> frozenset[str]:
             logger.warning("spaCy has no stop words for %r; using curated words only", lang)
             return frozenset()
         file_spec = importlib.util.spec_from_file_location(f"_causa_stop_words_{lang}", path)
-        assert file_spec is not None and file_spec.loader is not None
+        if file_spec is None or file_spec.loader is None:
+            logger.warning("cannot load %s; using curated words only", path)
+            return frozenset()
         module = importlib.util.module_from_spec(file_spec)
         file_spec.loader.exec_module(module)
     return frozenset(module.STOP_WORDS)
@@ -357,27 +424,37 @@ def _spacy_stop_words(lang: str) -> frozenset[str]:
 def _weigh(
     raw: dict[str, dict[int, float]],
 ) -> dict[str, tuple[tuple[int, float], ...]]:
-    """Divide each word's weight among the languages that use it."""
-    return {
-        form: tuple((i, w / len(per_lang)) for i, w in sorted(per_lang.items()))
-        for form, per_lang in raw.items()
-    }
+    """Divide each word's weight among the languages that use it.
+
+    A curated word counts 1 and a spaCy-only word EXTENDED_WEIGHT before the division, so
+    "nu", curated for Romanian and Dutch but only a spaCy stop word in Swedish and Danish,
+    leans towards the first two.
+    """
+    weighted = {}
+    for form, per_lang in raw.items():
+        total = max(1.0, sum(per_lang.values()))
+        weighted[form] = tuple((i, w / total) for i, w in sorted(per_lang.items()))
+    return weighted
 
 
 def _build_tables() -> _Tables:
-    """Assemble the word and letter tables (about 9,000 words, built in well under 1 s)."""
-    latin = [lang for lang in _CORE_WORDS if lang not in _CYRILLIC_LANGUAGES]
+    """Assemble the word and letter tables (about 13,000 words; well under 0.1 s)."""
+    # Supported languages first (see LanguageDetector._decide).
+    latin = [lang for lang in SUPPORTED_LANGUAGES if lang not in _CYRILLIC.position]
+    latin += [lang for lang in _CORE_WORDS if lang not in latin]
     latin += [lang for lang in _SPACY_LANGUAGES if lang not in latin]
-    latin += sorted({lang for hints in _LETTER_HINTS.values() for lang in hints} - set(latin))
+    latin += [lang for hints in _LETTER_HINTS.values() for lang in hints if lang not in latin]
+    latin = list(dict.fromkeys(lang for lang in latin if lang not in _CYRILLIC.position))
     latin_index = {lang: i for i, lang in enumerate(latin)}
-    cyrillic_index = {lang: i for i, lang in enumerate(_CYRILLIC_LANGUAGES)}
+    cyrillic_index = _CYRILLIC.position
     latin_raw: dict[str, dict[int, float]] = {}
     cyrillic_raw: dict[str, dict[int, float]] = {}
 
     def add(word: str, lang: str, weight: float) -> None:
-        cyrillic = lang in cyrillic_index
-        raw, i = (cyrillic_raw, cyrillic_index[lang]) if cyrillic else (latin_raw, latin_index[lang])
-        forms = {word} if cyrillic else {word, _strip_accents(word)}
+        if lang in cyrillic_index:
+            raw, i, forms = cyrillic_raw, cyrillic_index[lang], {word}
+        else:  # also without diacritics, as people often type it
+            raw, i, forms = latin_raw, latin_index[lang], {word, _strip_accents(word)}
         for form in forms:
             if not form.isalpha():
                 continue
@@ -394,28 +471,15 @@ def _build_tables() -> _Tables:
         for word in _spacy_stop_words(lang):
             for part in re.split(r"['’ -]", word.lower()):
                 add(part, lang, EXTENDED_WEIGHT)
+    for word in _INTERNATIONAL_WORDS:
+        latin_raw.pop(word, None)
 
     letters = {
         ch: tuple((latin_index[lang], w) for lang, w in hints.items())
         for ch, hints in _LETTER_HINTS.items()
     }
-    return _Tables(tuple(latin), _weigh(latin_raw), letters, _weigh(cyrillic_raw))
+    return _Tables(_Script.of(latin), _weigh(latin_raw), letters, _weigh(cyrillic_raw))
 
-
-#: Single letters that are words worth counting, per language.
-_SINGLE_LETTER_WORDS: dict[str, str] = {
-    "en": "i",
-    "pt": "aoeéà",
-    "es": "yaoe",
-    "ro": "aoeiî",
-    "fr": "aày",
-    "it": "eèaio",
-    "ca": "iaoe",
-    "gl": "oaeé",
-    "ru": "ивсякоау",
-    "uk": "івзйуоа",
-    "bg": "ивсау",
-}
 
 _tables_lock = threading.Lock()
 _tables: _Tables | None = None
@@ -437,12 +501,27 @@ _LINGUA_LANGUAGES: tuple[str, ...] = (
     "ENGLISH", "PORTUGUESE", "SPANISH", "ROMANIAN", "RUSSIAN",
     "FRENCH", "ITALIAN", "CATALAN", "GERMAN", "DUTCH", "UKRAINIAN", "BULGARIAN",
 )  # fmt: skip
+
+
+#: Fast-path languages lingua lacks -> the lingua language that takes them for itself.
+_LINGUA_PROXIES: dict[str, str] = {"gl": "pt"}
+
+
+class _Lingua(NamedTuple):
+    """The shared lingua detector and how its languages map to ours."""
+
+    detector: lingua.LanguageDetector
+    #: lingua language -> our code ("other" for the confusable ones)
+    codes: dict[object, str]
+    #: lingua language -> its ISO 639-1 code, to find its fast-path score
+    iso: dict[object, str]
+
+
 _lingua_lock = threading.Lock()
-_lingua: tuple[lingua.LanguageDetector, dict[object, str]] | None = None
+_lingua: _Lingua | None = None
 
 
-def _get_lingua() -> tuple[lingua.LanguageDetector, dict[object, str]]:
-    """The shared lingua detector and its language -> our code map."""
+def _get_lingua() -> _Lingua:
     global _lingua
     if _lingua is None:
         with _lingua_lock:
@@ -450,18 +529,33 @@ def _get_lingua() -> tuple[lingua.LanguageDetector, dict[object, str]]:
                 from lingua import Language, LanguageDetectorBuilder
 
                 langs = [getattr(Language, name) for name in _LINGUA_LANGUAGES]
-                codes = {}
-                for lang in langs:
-                    code = lang.iso_code_639_1.name.lower()
-                    codes[lang] = code if code in SUPPORTED_LANGUAGES else OTHER_LANGUAGE
-                logger.info("building lingua detector for %d languages", len(langs))
-                _lingua = (LanguageDetectorBuilder.from_languages(*langs).build(), codes)
+                iso = {lang: lang.iso_code_639_1.name.lower() for lang in langs}
+                codes = {
+                    lang: code if code in SUPPORTED_LANGUAGES else OTHER_LANGUAGE
+                    for lang, code in iso.items()
+                }
+                logger.info("building the lingua detector for %d languages", len(langs))
+                detector = LanguageDetectorBuilder.from_languages(*langs).build()
+                _lingua = _Lingua(detector, codes, iso)
     return _lingua
 
 
 # ---------------------------------------------------------------------------------------
 
-_UNDECIDED = ""  # internal marker: send to lingua
+class _Undecided(NamedTuple):
+    """What the fast path found for a text it could not decide: the evidence for lingua."""
+
+    text: str
+    #: language -> its index in scores
+    position: dict[str, int]
+    scores: list[float]
+
+
+def _undecided(text: str, position: dict[str, int], scores: list[float]) -> _Undecided:
+    """The evidence for lingua, with the text made safe for it (no lone surrogates)."""
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return _Undecided(text, position, scores)
 
 
 class LanguageDetector:
@@ -481,51 +575,84 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str:
         """The language code of one text."""
-        cleaned = _clean(text)
-        verdict = self._fast(cleaned)
-        if verdict is not _UNDECIDED:
+        verdict = self._fast(_clean(text))
+        if isinstance(verdict, str):
             return verdict
-        detector, codes = _get_lingua()
-        return self._from_confidences(detector.compute_language_confidence_values(cleaned), codes)
+        lingua_ = _get_lingua()
+        confidences = lingua_.detector.compute_language_confidence_values(verdict.text)
+        return self._combine(verdict, confidences, lingua_)
 
     def detect_many(self, texts: Sequence[str]) -> list[str]:
-        """The language codes of many texts; ambiguous ones go to lingua in one batch."""
+        """The language codes of many texts; the ambiguous ones go to lingua in one batch."""
         results: list[str] = []
-        pending: list[int] = []
-        pending_texts: list[str] = []
+        pending: list[tuple[int, _Undecided]] = []
         fast = self._fast
         for i, text in enumerate(texts):
-            cleaned = _clean(text)
-            verdict = fast(cleaned)
-            if verdict is _UNDECIDED:
-                pending.append(i)
-                pending_texts.append(cleaned)
-            results.append(verdict)
+            verdict = fast(_clean(text))
+            if isinstance(verdict, str):
+                results.append(verdict)
+            else:
+                results.append(self.fallback)
+                pending.append((i, verdict))
         if pending:
-            detector, codes = _get_lingua()
-            batch = detector.compute_language_confidence_values_in_parallel(pending_texts)
-            for i, confidences in zip(pending, batch, strict=True):
-                results[i] = self._from_confidences(confidences, codes)
+            logger.debug("%d of %d texts left to lingua", len(pending), len(results))
+            lingua_ = _get_lingua()
+            batch = lingua_.detector.compute_language_confidence_values_in_parallel(
+                [undecided.text for _, undecided in pending]
+            )
+            for (i, undecided), confidences in zip(pending, batch, strict=True):
+                results[i] = self._combine(undecided, confidences, lingua_)
         return results
 
     # -- internals ------------------------------------------------------------------------
 
-    def _from_confidences(
-        self, confidences: Iterable[lingua.ConfidenceValue], codes: dict[object, str]
+    def _combine(
+        self,
+        undecided: _Undecided,
+        confidences: Iterable[lingua.ConfidenceValue],
+        lingua_: _Lingua,
     ) -> str:
-        """Our code for lingua's most likely language, or the fallback if it is unsure."""
-        best = next(iter(confidences), None)
-        if best is None or best.value < MIN_LINGUA_CONFIDENCE:
-            return self.fallback
-        return codes[best.language]
+        """Weigh lingua's confidences with the fast path's scores; the fallback if unsure.
 
-    def _fast(self, text: str) -> str:
-        """A verdict from script, letters and words, or _UNDECIDED."""
+        Each language's confidence is multiplied by exp(LINGUA_SCORE_WEIGHT * its score)
+        so that the words the fast path counted tip close calls (pt/es, ro/it), and by
+        SUPPORTED_PRIOR for the five supported languages. Languages lingua does not know
+        borrow the confidence of their closest neighbour (Galician that of Portuguese).
+        """
+        position = undecided.position
+        scores = undecided.scores
+        by_iso: dict[str, float] = {}
+        weighted: list[tuple[float, str]] = []
+        for confidence in confidences:
+            iso = lingua_.iso[confidence.language]
+            by_iso[iso] = confidence.value
+            i = position.get(iso)
+            score = scores[i] if i is not None else 0.0
+            code = lingua_.codes[confidence.language]
+            prior = SUPPORTED_PRIOR if code != OTHER_LANGUAGE else 1.0
+            boost = prior * math.exp(LINGUA_SCORE_WEIGHT * score)
+            weighted.append((confidence.value * boost, code))
+        for lang, proxy in _LINGUA_PROXIES.items():
+            i = position.get(lang)
+            if i is not None and scores[i] > 0.0:
+                value = by_iso.get(proxy, 0.0) * math.exp(LINGUA_SCORE_WEIGHT * scores[i])
+                weighted.append((value, OTHER_LANGUAGE))
+        weighted.sort(reverse=True)
+        if not weighted or weighted[0][0] <= 0.0:
+            return self.fallback
+        best, code = weighted[0]
+        second = weighted[1][0] if len(weighted) > 1 else 0.0
+        if best < MIN_LINGUA_RATIO * second:
+            return self.fallback
+        return code
+
+    def _fast(self, text: str) -> str | _Undecided:
+        """A verdict from script, letters and words, or the evidence gathered for lingua."""
         latin_words = _LATIN_WORD_RE.findall(text)
         if text.isascii():
             if sum(map(len, latin_words)) < MIN_LETTERS:
                 return self.fallback
-            return self._latin(latin_words, ())
+            return self._latin(text, latin_words, ())
         cyrillic_words = _CYRILLIC_WORD_RE.findall(text)
         latin_letters = sum(map(len, latin_words))
         cyrillic_letters = sum(map(len, cyrillic_words))
@@ -535,17 +662,15 @@ class LanguageDetector:
         if other_letters > latin_letters and other_letters > cyrillic_letters:
             return OTHER_LANGUAGE
         if cyrillic_letters > latin_letters:
-            return self._cyrillic(cyrillic_words)
-        if _VIETNAMESE_RE.search(text):
-            return OTHER_LANGUAGE
-        return self._latin(latin_words, _NON_ASCII_RE.findall(text))
+            return self._cyrillic(text, cyrillic_words)
+        return self._latin(text, latin_words, _NON_ASCII_RE.findall(text))
 
-    def _latin(self, words: Sequence[str], non_ascii: Sequence[str]) -> str:
+    def _latin(
+        self, text: str, words: Sequence[str], non_ascii: Sequence[str]
+    ) -> str | _Undecided:
         tables = self._tables
-        scores = [0.0] * len(tables.latin_languages)
-        lookup = tables.latin_words.get
-        for word in words:
-            hits = lookup(word)
+        scores = [0.0] * len(tables.latin.languages)
+        for hits in map(tables.latin_words.get, words):
             if hits is not None:
                 for i, weight in hits:
                     scores[i] += weight
@@ -558,10 +683,10 @@ class LanguageDetector:
             for ch, count in counts.items():
                 for i, weight in letters[ch]:
                     scores[i] += weight * min(count, _LETTER_CAP)
-        return _decide(scores, tables.latin_languages)
+        return self._decide(text, len(words), scores, tables.latin)
 
-    def _cyrillic(self, words: Sequence[str]) -> str:
-        scores = [0.0, 0.0, 0.0]  # _CYRILLIC_LANGUAGES: ru, uk, bg
+    def _cyrillic(self, text: str, words: Sequence[str]) -> str | _Undecided:
+        scores = [0.0, 0.0, 0.0]  # _CYRILLIC: ru, uk, bg
         lookup = self._tables.cyrillic_words.get
         for word in words:
             hits = lookup(word)
@@ -572,38 +697,58 @@ class LanguageDetector:
         letters = set(joined)
         foreign = letters - _RU_ALPHABET
         if foreign:
-            if foreign <= _UK_LETTERS:
-                # Ukrainian letters; a Russian text quoting a word or two can have them.
-                uk_count = sum(joined.count(ch) for ch in foreign)
-                ru_count = sum(joined.count(ch) for ch in _RU_ONLY)
-                if ru_count > 2 * uk_count and scores[0] > scores[1]:
-                    return _UNDECIDED
-            return OTHER_LANGUAGE
-        scores[2] += len(_BG_HARD_SIGN_RE.findall(joined))
+            if not foreign <= _UK_LETTERS:
+                return OTHER_LANGUAGE  # Serbian, Macedonian, Kazakh, Belarusian, ...
+            # Ukrainian letters are in many Ukrainian words; a Russian text quoting a name
+            # or two has them in few: let lingua look at that.
+            marked = sum(1 for word in words if not _UK_LETTERS.isdisjoint(word))
+            if marked > _UK_MAX_SHARE * len(words) or scores[0] <= scores[1]:
+                return OTHER_LANGUAGE
+            return _undecided(text, _CYRILLIC.position, scores)
         if letters & _RU_ONLY:
-            scores[0] += 2.0
-        if scores[2] == 0.0 and scores[1] <= scores[0]:
+            return "ru"  # ы э ё: neither Ukrainian nor Bulgarian
+        scores[2] += len(_BG_HARD_SIGN_RE.findall(joined))
+        if scores[2] <= scores[0] and scores[1] <= scores[0]:
             return "ru"
-        return _decide(scores, _CYRILLIC_LANGUAGES)
+        if scores[1] > scores[2]:
+            # Ukrainian words but none of its letters: short, or Russian after all.
+            return _undecided(text, _CYRILLIC.position, scores)
+        return self._decide(text, len(words), scores, _CYRILLIC)
 
+    def _decide(
+        self, text: str, n_words: int, scores: list[float], script: _Script
+    ) -> str | _Undecided:
+        """The clear winner's code ("other" if unsupported), or the evidence for lingua.
 
-def _decide(scores: list[float], languages: tuple[str, ...]) -> str:
-    """The clear winner's code ("other" if unsupported), or _UNDECIDED."""
-    best = max(range(len(scores)), key=scores.__getitem__)
-    top = scores[best]
-    if top < MIN_SCORE:
-        return _UNDECIDED
-    scores[best] = 0.0
-    second = max(scores)
-    scores[best] = top
-    if top >= MIN_RATIO * second and top - second >= MIN_MARGIN:
-        lang = languages[best]
-        return lang if lang in SUPPORTED_LANGUAGES else OTHER_LANGUAGE
-    return _UNDECIDED
+        A supported language must beat every other language; an unsupported one only the
+        supported ones (Croatian and Slovak, say, may tie: the text is "other" either way).
+        """
+        top = max(scores)
+        best = scores.index(top)
+        if top >= MIN_SCORE_LOW:
+            if top >= MIN_SCORE or n_words <= SHORT_TEXT_WORDS:
+                ratio = MIN_RATIO
+            else:
+                ratio = MIN_RATIO_LOW
+            n_supported = script.n_supported
+            if best < n_supported:
+                scores[best] = 0.0
+                rival = max(scores)
+                scores[best] = top
+            else:
+                rival = max(scores[:n_supported])
+            if top >= ratio * rival and top - rival >= MIN_MARGIN:
+                return script.languages[best] if best < n_supported else OTHER_LANGUAGE
+        if n_words < MIN_WORDS:
+            return self.fallback
+        return _undecided(text, script.position, scores)
 
 
 def _clean(text: str) -> str:
     """Lower-cased text without URLs, mentions, e-mails, HTML entities, cut to MAX_CHARS."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
-    return _NOISE_RE.sub(" ", text[:MAX_CHARS].lower())
+    text = text[:MAX_CHARS].lower()
+    if "@" in text or "&" in text or "://" in text or "www." in text:
+        text = _NOISE_RE.sub(" ", text)
+    return text

@@ -16,6 +16,7 @@ from nlp.analysis import AnalysedText, TextAnalyser
 from nlp.cues import LanguageResources
 from nlp.features import FeedbackFeaturizer
 from nlp.taxonomy import SENTIMENTS
+from nlp.text import pruned_lemma_table
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +61,12 @@ class FeedbackModel:
         causes: Sequence[str],
         sentiment_C: float = 4.0,
         cause_C: float = 4.0,
-        char_ngram_range: tuple[int, int] | None = (2, 4),
+        char_ngram_range: tuple[int, int] | None = None,
         random_state: int = 0,
+        lemma_tables: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.resources = dict(resources)
+        self.lemma_tables = lemma_tables
         self.causes = tuple(causes)
         self.sentiment_C = sentiment_C
         self.cause_C = cause_C
@@ -74,7 +77,7 @@ class FeedbackModel:
     @property
     def analyser(self) -> TextAnalyser:
         if self._analyser is None:
-            self._analyser = TextAnalyser(self.resources)
+            self._analyser = TextAnalyser(self.resources, self.lemma_tables)
         return self._analyser
 
     def __getstate__(self) -> dict:
@@ -108,8 +111,19 @@ class FeedbackModel:
                 )
             self.thresholds_[cause] = self._tuned_threshold(features, target)
             self.cause_models_[cause] = self._calibrated(self.cause_C, target).fit(features, target)
+        self.lemma_tables = self._pruned_lemma_tables()
+        self._analyser = None
         logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)
         return self
+
+    def _pruned_lemma_tables(self) -> dict[str, dict[str, str]]:
+        """Per language, only the lemma entries that lead to a key the model knows (features, cues, lexicon)."""
+        useful = {term for term in self.featurizer_.words_.vocabulary_ if " " not in term}
+        for lang, res in self.resources.items():
+            nlp = self.analyser.pipelines[lang]
+            phrases = [p for values in [*res.cues.values(), *res.lexicon.values()] for p in values if isinstance(p, str)]
+            useful.update(token.norm_ for doc in nlp.pipe(phrases) for token in doc)
+        return {lang: pruned_lemma_table(lang, useful) for lang in self.resources}
 
     def _calibrated(self, C: float, labels: np.ndarray, most_folds: int = 5) -> CalibratedClassifierCV:
         """Logistic regression with sigmoid calibration fitted on out-of-fold predictions."""

@@ -10,9 +10,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import skops.io as sio
 
 from nlp.cues import load_resources
+from nlp.features import FeedbackFeaturizer
 from nlp.model import FeedbackModel
 
 logger = logging.getLogger(__name__)
@@ -21,7 +23,8 @@ ESTIMATORS_FILE = "estimators.skops"
 MODEL_FILE = "model.json"
 MANIFEST_FILE = "manifest.json"
 RESOURCES_DIR = "resources"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "nlp.features.FeedbackFeaturizer", "builtins.")
+LEMMAS_DIR = "lemmas"
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
 
 
 class ModelIntegrityError(RuntimeError):
@@ -36,15 +39,16 @@ def default_model_dir() -> Path:
 def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Writes the model's files and a manifest with the sha256 of each; returns the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
-    estimators = {
-        "featurizer": model.featurizer_,
-        "sentiment": model.sentiment_model_,
-        "causes": model.cause_models_,
-    }
-    sio.dump(estimators, directory / ESTIMATORS_FILE)
+    sio.dump({"sentiment": model.sentiment_model_, "causes": model.cause_models_}, directory / ESTIMATORS_FILE)
+    for name, (terms, idf) in model.featurizer_.vocabularies().items():
+        _write_json(directory / f"{name}_vocabulary.json", terms)
+        np.save(directory / f"{name}_idf.npy", np.asarray(idf, dtype=np.float64), allow_pickle=False)
+    for stale in (directory / LEMMAS_DIR, directory / RESOURCES_DIR):
+        if stale.exists():
+            shutil.rmtree(stale)
+    for lang, table in (model.lemma_tables or {}).items():
+        _write_json(directory / LEMMAS_DIR / f"{lang}.json", dict(table))
     resource_dir = directory / RESOURCES_DIR
-    if resource_dir.exists():
-        shutil.rmtree(resource_dir)
     for lang, res in model.resources.items():
         _write_json(resource_dir / "cues" / f"{lang}.json", dict(res.cues))
         _write_json(resource_dir / "lexicons" / f"{lang}.json", dict(res.lexicon))
@@ -54,6 +58,7 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
             "causes": list(model.causes),
             "languages": sorted(model.resources),
             "thresholds": model.thresholds_,
+            "featurizer": model.featurizer_.get_params(),
             "parameters": {
                 "sentiment_C": model.sentiment_C,
                 "cause_C": model.cause_C,
@@ -86,8 +91,24 @@ def load_model(directory: Path) -> FeedbackModel:
         cause_C=parameters["cause_C"],
         char_ngram_range=tuple(char_range) if char_range else None,
         random_state=parameters["random_state"],
+        lemma_tables={
+            lang: json.loads((directory / LEMMAS_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+            for lang in described["languages"]
+        },
     )
-    model.featurizer_ = estimators["featurizer"]
+    featurizer_params = dict(described["featurizer"])
+    for name in ("word_ngram_range", "char_ngram_range"):
+        if featurizer_params.get(name) is not None:
+            featurizer_params[name] = tuple(featurizer_params[name])
+    vocabularies = {
+        name: (
+            json.loads((directory / f"{name}_vocabulary.json").read_text(encoding="utf-8")),
+            np.load(directory / f"{name}_idf.npy", allow_pickle=False),
+        )
+        for name in ("words", "chars")
+        if (directory / f"{name}_vocabulary.json").is_file()
+    }
+    model.featurizer_ = FeedbackFeaturizer(**featurizer_params).restore(vocabularies)
     model.sentiment_model_ = estimators["sentiment"]
     model.cause_models_ = estimators["causes"]
     model.thresholds_ = {cause: float(value) for cause, value in described["thresholds"].items()}

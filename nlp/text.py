@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import re
-import threading
 import unicodedata
 from functools import lru_cache
+from importlib import resources
+from typing import Mapping
 
+import numpy as np
 import snowballstemmer
 import spacy
+from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from spacy.tokens import Doc
 
 from nlp.taxonomy import SUPPORTED_LANGUAGES
@@ -27,8 +31,6 @@ REPEATS = re.compile(r"(.)\1{2,}")
 KEY_COMPONENT = "causa_token_keys"
 KEY_CACHE_SIZE = 200_000
 
-_lock = threading.Lock()
-
 
 def strip_accents(text: str) -> str:
     """Text without combining marks (é -> e, ă -> a); Cyrillic й and ё keep their base letter."""
@@ -42,49 +44,65 @@ def squeeze_repeats(word: str) -> str:
 
 
 class TokenKeyer:
-    """Maps a lowercased token to its key: lookup lemma, accents stripped, Snowball stem; cached."""
+    """Maps a token's text to its key (lookup lemma, accents stripped, Snowball stem) and its lemma; cached.
 
-    def __init__(self, lang: str) -> None:
+    `lemmas` is the lookup table (lowercased form to lemma); None takes spacy-lookups-data's whole table.
+    """
+
+    def __init__(self, lang: str, lemmas: Mapping[str, str] | None = None) -> None:
         self.lang = lang
-        self._lemmas = _lemma_table(lang) if lang in STEMMER_NAMES else {}
+        if lemmas is None:
+            lemmas = full_lemma_table(lang) if lang in STEMMER_NAMES else {}
+        self._lemmas = lemmas
         self._stemmer = snowballstemmer.stemmer(STEMMER_NAMES[lang]) if lang in STEMMER_NAMES else None
-        self.key = lru_cache(maxsize=KEY_CACHE_SIZE)(self._key)
+        self._by_orth: dict[int, tuple[int, int]] = {}
 
-    def _key(self, lower: str) -> str:
-        word = squeeze_repeats(lower)
-        lemma = self._lemmas.get(word, word) if self._lemmas else word
-        plain = strip_accents(lemma.replace("ё", "е"))
+    def lemma(self, lower: str) -> str:
+        return self._lemmas.get(lower, lower)
+
+    def key(self, text: str, like_url: bool = False) -> str:
+        """The key of one token: placeholders for URLs, @mentions and numbers, else lemma, unaccented, stemmed."""
+        if like_url:
+            return URL_KEY
+        if text.startswith("@") and len(text) > 1:
+            return USER_KEY
+        if text.isdigit():
+            return NUMBER_KEY
+        word = squeeze_repeats(text.lower())
+        plain = strip_accents(self.lemma(word).replace("ё", "е"))
         if self._stemmer is None or not plain.isalpha():
             return plain
         return self._stemmer.stemWord(plain)
 
+    def set_keys(self, doc: Doc) -> Doc:
+        """Writes each token's key into token.norm_ and its lookup lemma into token.lemma_, in one array pass."""
+        if not len(doc):
+            return doc
+        if len(self._by_orth) > KEY_CACHE_SIZE:
+            self._by_orth.clear()
+        vocab = doc.vocab
+        values = np.empty((len(doc), 2), dtype=np.uint64)
+        for row, orth in enumerate(doc.to_array(ORTH).tolist()):
+            entry = self._by_orth.get(orth)
+            if entry is None:
+                lexeme = vocab[orth]
+                entry = (
+                    vocab.strings.add(self.key(lexeme.orth_, lexeme.like_url)),
+                    vocab.strings.add(self.lemma(lexeme.lower_)),
+                )
+                self._by_orth[orth] = entry
+            values[row] = entry
+        doc.from_array([NORM, LEMMA], values)
+        return doc
+
 
 @lru_cache(maxsize=None)
-def _lemma_table(lang: str) -> dict[str, str]:
+def full_lemma_table(lang: str) -> dict[str, str]:
     """The spacy-lookups-data lemma lookup table of a language (loaded once per process)."""
-    logger.info("loading the %s lemma lookup table", lang)
-    return dict(load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup").items())
-
-
-def token_key(token_text: str, keyer: TokenKeyer, like_url: bool = False) -> str:
-    """The key of one token: placeholders for URLs, @mentions and numbers, else the keyer's key."""
-    if like_url:
-        return URL_KEY
-    if token_text.startswith("@") and len(token_text) > 1:
-        return USER_KEY
-    if token_text.isdigit():
-        return NUMBER_KEY
-    return keyer.key(token_text.lower())
-
-
-def set_token_keys(doc: Doc, keyer: TokenKeyer) -> Doc:
-    """Writes each token's key into token.norm_, the attribute the cue matcher and the features read."""
-    for token in doc:
-        key = token_key(token.text, keyer, token.like_url)
-        token.norm_ = key
-        if keyer._lemmas:
-            token.lemma_ = keyer._lemmas.get(token.lower_, token.lower_)
-    return doc
+    path = resources.files("spacy_lookups_data") / "data" / f"{lang}_lemma_lookup.json.gz"
+    logger.info("loading the %s lemma lookup table from %s", lang, path)
+    with gzip.open(str(path), "rt", encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 @Language.factory(KEY_COMPONENT)
@@ -96,27 +114,43 @@ class TokenKeysComponent:
     """spaCy component: lookup lemmatisation plus matching keys in token.norm_."""
 
     def __init__(self, lang: str) -> None:
-        self.keyer = TokenKeyer(lang)
+        self.keyer: TokenKeyer | None = None
 
     def __call__(self, doc: Doc) -> Doc:
-        return set_token_keys(doc, self.keyer)
+        if self.keyer is None:
+            self.keyer = TokenKeyer(doc.lang_)
+        return self.keyer.set_keys(doc)
 
 
-def build_pipeline(lang: str) -> Language:
-    """A blank spaCy pipeline for a supported language (or the multi-language tokenizer) with token keys."""
+def build_pipeline(lang: str, lemmas: Mapping[str, str] | None = None) -> Language:
+    """A blank spaCy pipeline for a supported language (or the multi-language tokenizer) with token keys.
+
+    `lemmas` is the lemma lookup table to use (None: spacy-lookups-data's whole table, loaded on first use).
+    """
     spacy_lang = lang if lang in SUPPORTED_LANGUAGES else TOKENIZER_FOR_OTHER
     nlp = spacy.blank(spacy_lang)
-    nlp.add_pipe(KEY_COMPONENT)
+    component = nlp.add_pipe(KEY_COMPONENT)
+    if lemmas is not None or spacy_lang == TOKENIZER_FOR_OTHER:
+        component.keyer = TokenKeyer(lang, lemmas or {})
     return nlp
 
 
-@lru_cache(maxsize=None)
-def pipeline_for(lang: str) -> Language:
-    """The shared pipeline of a language, built once per process."""
-    with _lock:
-        return build_pipeline(lang)
+def pruned_lemma_table(lang: str, useful_keys: set[str]) -> dict[str, str]:
+    """The entries of the full lemma table that change a token's key to one of `useful_keys`.
 
-
-def key_phrase(phrase: str, lang: str) -> list[str]:
-    """The token keys of a phrase (a cue or a lexicon entry), as the pipeline would key it in a text."""
-    return [token.norm_ for token in pipeline_for(lang)(phrase) if not token.is_space]
+    Other entries cannot change a model's features (their key is unknown to it, or the stem alone gives the
+    same key), so a trained model ships only these.
+    """
+    if lang not in STEMMER_NAMES:
+        return {}
+    with_lemmas = TokenKeyer(lang)
+    bare = TokenKeyer(lang, {})
+    lemma_keys: dict[str, str] = {}
+    kept = {}
+    for form, lemma in full_lemma_table(lang).items():
+        key = lemma_keys.get(lemma)
+        if key is None:
+            key = lemma_keys[lemma] = with_lemmas.key(lemma)
+        if key in useful_keys and with_lemmas.key(form) == key and bare.key(form) != key:
+            kept[form] = lemma
+    return kept

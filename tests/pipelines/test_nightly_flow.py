@@ -1,0 +1,167 @@
+"""The nightly flow end to end over the bundled sample, read back with DuckDB; reruns change nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from pipelines.flows import nightly
+from pipelines.schedule import nightly_deployment
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+RUN_DATE = date(2026, 11, 20)
+DATA_TABLES = ("feedback", "scored", "daily_summary", "quarantine")
+
+
+def table(lake: Path, name: str) -> str:
+    return f"read_parquet('{lake}/{name}/*/*.parquet', hive_partitioning = true)"
+
+
+def sample_rows() -> tuple[int, int]:
+    """(rows in the sample's review files, rows in its social files)."""
+    from pipelines.settings import sample_root
+
+    reviews = sum(len(list(csv.DictReader(p.open(encoding="utf-8-sig")))) for p in sample_root().glob("store_reviews/*.csv"))
+    social = sum(1 for p in sample_root().glob("social/*.jsonl") for line in p.read_text().splitlines() if line.strip())
+    return reviews, social
+
+
+def file_hashes(lake: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(lake)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for name in DATA_TABLES
+        for path in sorted((lake / name).rglob("*.parquet"))
+    }
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Path, object]:
+    from pipelines.settings import default_config_path
+
+    folder = tmp_path_factory.mktemp("night")
+    config = folder / "causa.toml"
+    config.write_text(default_config_path().read_text(encoding="utf-8"), encoding="utf-8")
+    result = nightly(config_path=str(config), run_date=RUN_DATE)
+    return config, result
+
+
+def test_sample_night_lands_every_table(sample_run) -> None:
+    config, result = sample_run
+    lake = config.parent / "lake"
+    assert result.status == "success"
+    reviews, social = sample_rows()
+    with duckdb.connect() as db:
+        stored = db.sql(f"select count(*), count(distinct feedback_id) from {table(lake, 'feedback')}").fetchone()
+        quarantined = db.sql(f"select count(*) from {table(lake, 'quarantine')}").fetchone()[0]
+        assert stored[0] == stored[1], "feedback_id must be unique"
+        assert stored[0] + quarantined == reviews + social
+        assert quarantined >= 2
+        scored = db.sql(
+            f"select count(*), count(sentiment), count(distinct feedback_id) from {table(lake, 'scored')}"
+        ).fetchone()
+        assert scored == (stored[0], stored[0], stored[0])
+        summary_total = db.sql(f"select sum(n_feedback) from {table(lake, 'daily_summary')}").fetchone()[0]
+        assert summary_total == stored[0]
+        sentiment_total = db.sql(
+            f"select sum(n_negative + n_neutral + n_positive) from {table(lake, 'daily_summary')}"
+        ).fetchone()[0]
+        assert sentiment_total == stored[0]
+        days = db.sql(f"select count(distinct created_date) from {table(lake, 'feedback')}").fetchone()[0]
+        assert days >= 30
+        languages = {row[0] for row in db.sql(f"select distinct language from {table(lake, 'feedback')}").fetchall()}
+        assert {"en", "pt", "es", "ro", "ru"} <= languages
+        runs = db.sql(f"select status, rows_in, rows_quarantined, model_version from {table(lake, 'runs')}").fetchall()
+        assert runs == [("success", reviews + social, quarantined, result.model_version)]
+
+
+def test_quarantine_names_the_reason_and_holds_no_personal_data(sample_run) -> None:
+    config, _ = sample_run
+    lake = config.parent / "lake"
+    with duckdb.connect() as db:
+        reasons = [row[0] for row in db.sql(f"select reason from {table(lake, 'quarantine')}").fetchall()]
+        texts = [row[0] for row in db.sql(f"select text from {table(lake, 'feedback')}").fetchall()]
+    assert any("empty text" in reason for reason in reasons)
+    assert any("created_at" in reason for reason in reasons)
+    assert not any("4111 1111 1111 1111" in text or "@example." in text for text in texts)
+
+
+def test_second_identical_run_changes_no_data_table(sample_run) -> None:
+    config, first = sample_run
+    lake = config.parent / "lake"
+    before = file_hashes(lake)
+    second = nightly(config_path=str(config), run_date=RUN_DATE)
+    assert second.status == "success"
+    assert sum(o.changed for o in second.outcomes) == 0
+    assert file_hashes(lake) == before
+    with duckdb.connect() as db:
+        runs = db.sql(f"select run_id, rows_changed from {table(lake, 'runs')} order by started_at").fetchall()
+    assert [run_id for run_id, _ in runs] == [first.run_id, second.run_id]
+    assert runs[1][1] == 0
+
+
+def test_malformed_row_goes_to_quarantine_while_the_rest_lands(tmp_path: Path) -> None:
+    drops = tmp_path / "drops"
+    drops.mkdir()
+    (drops / "day.csv").write_text(
+        "id,at,body,stars\n"
+        "a1,2026-11-01T10:00:00Z,The courier was two days late,2\n"
+        "a2,2026-11-01T11:00:00Z,Lovely staff and quick service,5\n"
+        "a3,yesterday-ish,This row has a broken date,3\n"
+        "a4,2026-11-02T09:00:00Z,Rating out of range,11\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "causa.toml"
+    config.write_text(
+        '[lake]\nroot = "lake"\n[[sources]]\nname = "shop"\nkind = "files"\npath = "drops/*.csv"\nchannel = "review"\n'
+        '[sources.fields]\nid = "id"\ntext = "body"\ncreated_at = "at"\nrating = "stars"\n',
+        encoding="utf-8",
+    )
+    result = nightly(config_path=str(config), run_date=RUN_DATE)
+    assert result.status == "success"
+    lake = tmp_path / "lake"
+    with duckdb.connect() as db:
+        ids = sorted(row[0] for row in db.sql(f"select source_item_id from {table(lake, 'feedback')}").fetchall())
+        rejected = dict(db.sql(f"select source_item_id, reason from {table(lake, 'quarantine')}").fetchall())
+    assert ids == ["a1", "a2"]
+    assert "not a valid ISO 8601 time: 'yesterday-ish'" in rejected["a3"]
+    assert "rating 11 is outside 1..5" in rejected["a4"]
+
+
+def test_failing_source_is_reported_while_the_others_land(tmp_path: Path, capsys) -> None:
+    (tmp_path / "ok.jsonl").write_text('{"id": "1", "t": "Muito obrigado, entrega rápida!", "d": "2026-11-01"}\n')
+    config = tmp_path / "causa.toml"
+    config.write_text(
+        '[lake]\nroot = "lake"\n'
+        '[[sources]]\nname = "gone"\nkind = "files"\npath = "missing/*.csv"\nchannel = "review"\n'
+        '[sources.fields]\nid = "id"\ntext = "t"\ncreated_at = "d"\n'
+        '[[sources]]\nname = "ok"\nkind = "files"\npath = "ok.jsonl"\nchannel = "social"\n'
+        '[sources.fields]\nid = "id"\ntext = "t"\ncreated_at = "d"\n',
+        encoding="utf-8",
+    )
+    exit_code = main(["run", "--config", str(config), "--date", "2026-11-20"])
+    assert exit_code == 1
+    output = capsys.readouterr().out
+    assert "partial" in output and "gone" in output and "FAILED" in output
+    lake = tmp_path / "lake"
+    with duckdb.connect() as db:
+        assert db.sql(f"select count(*) from {table(lake, 'feedback')}").fetchone()[0] == 1
+        [(counts,)] = db.sql(f"select source_counts from {table(lake, 'runs')}").fetchall()
+    by_source = {entry["source"]: entry for entry in counts}
+    assert by_source["gone"]["status"] == "failed" and "no file matches" in by_source["gone"]["error"]
+    assert by_source["ok"]["stored"] == 1
+
+
+def test_nightly_schedule_is_built_as_documented(tmp_path: Path) -> None:
+    config = tmp_path / "causa.toml"
+    config.write_text("")
+    deployment = nightly_deployment("nightly", "0 2 * * *", config)
+    assert deployment.name == "nightly"
+    assert deployment.parameters == {"config_path": str(config.resolve())}
+    [schedule] = deployment.schedules
+    assert schedule.schedule.cron == "0 2 * * *"
