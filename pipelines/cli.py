@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("-o", "--output", type=Path, required=True, help="Parquet file to write")
     score.add_argument("--model", default="default", help="model version (default: the shipped model)")
 
+    evaluate = commands.add_parser("evaluate", help="precision, recall, F1 and confusion against a labelled file")
+    evaluate.add_argument("--labels", type=Path, required=True, help="CSV, JSONL or Parquet with text and labels")
+    evaluate.add_argument("--json", type=Path, help="also write the full report as JSON here")
+    evaluate.add_argument("--model", default="default", help="model version (default: the shipped model)")
+    evaluate.add_argument("--text-col", default="text")
+    evaluate.add_argument("--sentiment-col", default="sentiment")
+    evaluate.add_argument("--causes-col", default="causes")
+
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression, UTC (default: {DEFAULT_CRON!r})")
@@ -78,6 +86,29 @@ def command_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from nlp.evaluation import evaluate, format_report
+    from nlp.language import LanguageDetector
+    from pipelines.flows import scoring_model
+    from pipelines.labels import read_labels
+
+    model, version = scoring_model(args.model)
+    labels = read_labels(args.labels, args.text_col, args.sentiment_col, args.causes_col)
+    detected = LanguageDetector().detect_many(labels.texts)
+    languages = [given or found for given, found in zip(labels.languages, detected)]
+    scores = model.score(labels.texts, languages)
+    report = evaluate(
+        languages, labels.sentiments, [s.sentiment for s in scores], labels.causes, [s.causes for s in scores],
+        model.causes,
+    )
+    sys.stdout.write(f"model {version} on {args.labels}\n" + format_report(report))
+    if args.json:
+        args.json.write_text(json.dumps({"model_version": version, "report": report}, indent=1), encoding="utf-8")
+    return 0
+
+
 def command_serve(args: argparse.Namespace) -> int:
     from pipelines.schedule import nightly_deployment
 
@@ -87,7 +118,12 @@ def command_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run, "score": command_score, "serve": command_serve}
+COMMANDS = {
+    "run": command_run,
+    "score": command_score,
+    "evaluate": command_evaluate,
+    "serve": command_serve,
+}
 
 if __name__ == "__main__":
     sys.exit(main())
