@@ -502,7 +502,6 @@ _LINGUA_LANGUAGES: tuple[str, ...] = (
     "FRENCH", "ITALIAN", "CATALAN", "GERMAN", "DUTCH", "UKRAINIAN", "BULGARIAN",
 )  # fmt: skip
 
-
 #: Fast-path languages lingua lacks -> the lingua language that takes them for itself.
 _LINGUA_PROXIES: dict[str, str] = {"gl": "pt"}
 
@@ -541,6 +540,7 @@ def _get_lingua() -> _Lingua:
 
 
 # ---------------------------------------------------------------------------------------
+
 
 class _Undecided(NamedTuple):
     """What the fast path found for a text it could not decide: the evidence for lingua."""

@@ -89,7 +89,9 @@ _SECRET_PARTS = (
     "credential", "accesskey", "access_key", "private_key", "auth_key", "authkey",
 )
 _EMAIL_PARAM_VALUE = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,63}", re.IGNORECASE)
-_PHONE_PARAM_NAMES = frozenset({"phone", "tel", "telephone", "mobile", "cell", "celular", "telefone", "telefono", "whatsapp"})
+_PHONE_PARAM_NAMES = frozenset(
+    {"phone", "tel", "telephone", "mobile", "cell", "celular", "telefone", "telefono", "whatsapp"}
+)
 _PHONE_PARAM_VALUE = re.compile(r"\+?[0-9 ().%-]{7,24}")
 _WHATSAPP_PATH = re.compile(r"(?<![\w-])wa\.me/(\+?[0-9]{7,15})(?![0-9])", re.IGNORECASE)
 
@@ -257,7 +259,9 @@ _WORD_OR_PLUS = re.compile(r"[\w+]")
 _DENSE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,5}[0-9]){6}")
 _RUN_LEAD = 8  # how far before its first digit a run can start ("+ (")
 _DIGIT_RUN = re.compile(r"[0-9]*")
-_GLUED_AFTER = re.compile(r"\w|[.,/:-][0-9]|%|\.(?:jpe?g|png|gif|webp|pdf|txt|docx?|xlsx?|csv|html?|php|mp[34])\b", re.I)
+_GLUED_AFTER = re.compile(
+    r"\w|[.,/:-][0-9]|%|\.(?:jpe?g|png|gif|webp|pdf|txt|docx?|xlsx?|csv|html?|php|mp[34])\b", re.IGNORECASE
+)
 _MAX_GROUPS_PER_NUMBER = 8
 _MIN_RUN_CHARS = 7
 
@@ -297,8 +301,8 @@ PHONE_WORDS = (
     "вацап", "звоните", "позвоните", "звонить", "наберите",
 )
 PHONE_CONNECTORS = (
-    "no", "nr", "number", "número", "numero", "numarul", "numărul", "номер", "номеру", "is", "é", "es", "este", "e", "de",
-    "do", "da", "at", "on", "al", "para", "la", "pe", "по", "на", "my", "mi", "meu", "mio", "мой",
+    "no", "nr", "number", "número", "numero", "numarul", "numărul", "номер", "номеру", "is", "é", "es", "este",
+    "e", "de", "do", "da", "at", "on", "al", "para", "la", "pe", "по", "на", "my", "mi", "meu", "mio", "мой",
 )
 
 
@@ -331,7 +335,9 @@ _CURRENCY_AFTER = re.compile(
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 
 _CC_NO_PLUS = frozenset({"1", "7", "34", "351", "40", "52", "54", "55", "56", "57", "51", "58", "373", "593", "598"})
-_NATIONAL_11 = re.compile(r"0[0-9]{10}|1[2-9][0-9]{9}|[78][0-9]{10}|[1-9][1-9]9[0-9]{8}|34[6-9][0-9]{8}|40[237][0-9]{8}")
+_NATIONAL_11 = re.compile(
+    r"0[0-9]{10}|1[2-9][0-9]{9}|[78][0-9]{10}|[1-9][1-9]9[0-9]{8}|34[6-9][0-9]{8}|40[237][0-9]{8}"
+)
 _NATIONAL_12_13 = re.compile(
     r"55[1-9][1-9]9?[0-9]{8}|351[29][0-9]{8}|5[247]9?[0-9]{10}|57[0-9]{10}|0[0-9]{11,12}"
 )
@@ -369,13 +375,14 @@ def _groups(text: str, start: int, end: int) -> list[_Group]:
     previous = start
     for match in _GROUP.finditer(text, start, end):
         digits = match.group(1) or match.group(2)
-        groups.append(_Group(match.start(), match.end(), digits, match.group(1) is not None, text[previous : match.start()]))
+        separator = text[previous : match.start()]
+        groups.append(_Group(match.start(), match.end(), digits, match.group(1) is not None, separator))
         previous = match.end()
     return groups
 
 
 def _card_prefix_ok(digits: str) -> bool:
-    """Issuer plausibility by length: 13 Visa, 14 Diners, 15 Amex/UATP/enRoute, 16-19 Mir/MC/Visa/Amex/JCB/Discover/Elo/..."""
+    """Issuer plausibility by length: 13 Visa, 14 Diners, 15 Amex/UATP/enRoute, 16-19 Mir, MC, Visa, Elo, ..."""
     n = len(digits)
     if n == 13:
         return digits[0] == "4"
@@ -529,8 +536,8 @@ def _number_spans(text: str, blocked: _Intervals, position: int = 0) -> list[tup
             continue
         before = len(found)
         context = _NO_CONTEXT if has_plus or taken[0] else _keyword_context(text, groups[0].start)
-        if context == _ORDER_WORD and len(groups[0].digits) >= 13:
-            taken[0] = True  # "protocolo 2018052896263": an id that happens to pass Luhn
+        if context == _ORDER_WORD and 13 <= len(groups[0].digits) <= 15:
+            taken[0] = True  # "protocolo 2018052896263": a 13-15 digit id that happens to pass Luhn
         _find_cards(groups, taken, found)
         if context != _ORDER_WORD:  # the whole run after "pedido", "заказ №" ... is the order number
             _find_phones(text, groups, taken, found, has_plus, run_start, context)

@@ -57,26 +57,26 @@ def test_sample_night_lands_every_table(sample_run) -> None:
     assert result.status == "success"
     reviews, social = sample_rows()
     with duckdb.connect() as db:
-        stored = db.sql(f"select count(*), count(distinct feedback_id) from {table(lake, 'feedback')}").fetchone()
-        quarantined = db.sql(f"select count(*) from {table(lake, 'quarantine')}").fetchone()[0]
+        stored = db.execute(f"select count(*), count(distinct feedback_id) from {table(lake, 'feedback')}").fetchone()
+        quarantined = db.execute(f"select count(*) from {table(lake, 'quarantine')}").fetchone()[0]
         assert stored[0] == stored[1], "feedback_id must be unique"
         assert stored[0] + quarantined == reviews + social
         assert quarantined >= 2
-        scored = db.sql(
+        scored = db.execute(
             f"select count(*), count(sentiment), count(distinct feedback_id) from {table(lake, 'scored')}"
         ).fetchone()
         assert scored == (stored[0], stored[0], stored[0])
-        summary_total = db.sql(f"select sum(n_feedback) from {table(lake, 'daily_summary')}").fetchone()[0]
+        summary_total = db.execute(f"select sum(n_feedback) from {table(lake, 'daily_summary')}").fetchone()[0]
         assert summary_total == stored[0]
-        sentiment_total = db.sql(
+        sentiment_total = db.execute(
             f"select sum(n_negative + n_neutral + n_positive) from {table(lake, 'daily_summary')}"
         ).fetchone()[0]
         assert sentiment_total == stored[0]
-        days = db.sql(f"select count(distinct created_date) from {table(lake, 'feedback')}").fetchone()[0]
+        days = db.execute(f"select count(distinct created_date) from {table(lake, 'feedback')}").fetchone()[0]
         assert days >= 30
-        languages = {row[0] for row in db.sql(f"select distinct language from {table(lake, 'feedback')}").fetchall()}
+        languages = {row[0] for row in db.execute(f"select distinct language from {table(lake, 'feedback')}").fetchall()}
         assert {"en", "pt", "es", "ro", "ru"} <= languages
-        runs = db.sql(f"select status, rows_in, rows_quarantined, model_version from {table(lake, 'runs')}").fetchall()
+        runs = db.execute(f"select status, rows_in, rows_quarantined, model_version from {table(lake, 'runs')}").fetchall()
         assert runs == [("success", reviews + social, quarantined, result.model_version)]
 
 
@@ -84,8 +84,8 @@ def test_quarantine_names_the_reason_and_holds_no_personal_data(sample_run) -> N
     config, _ = sample_run
     lake = config.parent / "lake"
     with duckdb.connect() as db:
-        reasons = [row[0] for row in db.sql(f"select reason from {table(lake, 'quarantine')}").fetchall()]
-        texts = [row[0] for row in db.sql(f"select text from {table(lake, 'feedback')}").fetchall()]
+        reasons = [row[0] for row in db.execute(f"select reason from {table(lake, 'quarantine')}").fetchall()]
+        texts = [row[0] for row in db.execute(f"select text from {table(lake, 'feedback')}").fetchall()]
     assert any("empty text" in reason for reason in reasons)
     assert any("created_at" in reason for reason in reasons)
     assert not any("4111 1111 1111 1111" in text or "@example." in text for text in texts)
@@ -100,7 +100,7 @@ def test_second_identical_run_changes_no_data_table(sample_run) -> None:
     assert sum(o.changed for o in second.outcomes) == 0
     assert file_hashes(lake) == before
     with duckdb.connect() as db:
-        runs = db.sql(f"select run_id, rows_changed from {table(lake, 'runs')} order by started_at").fetchall()
+        runs = db.execute(f"select run_id, rows_changed from {table(lake, 'runs')} order by started_at").fetchall()
     assert [run_id for run_id, _ in runs] == [first.run_id, second.run_id]
     assert runs[1][1] == 0
 
@@ -126,8 +126,8 @@ def test_malformed_row_goes_to_quarantine_while_the_rest_lands(tmp_path: Path) -
     assert result.status == "success"
     lake = tmp_path / "lake"
     with duckdb.connect() as db:
-        ids = sorted(row[0] for row in db.sql(f"select source_item_id from {table(lake, 'feedback')}").fetchall())
-        rejected = dict(db.sql(f"select source_item_id, reason from {table(lake, 'quarantine')}").fetchall())
+        ids = sorted(row[0] for row in db.execute(f"select source_item_id from {table(lake, 'feedback')}").fetchall())
+        rejected = dict(db.execute(f"select source_item_id, reason from {table(lake, 'quarantine')}").fetchall())
     assert ids == ["a1", "a2"]
     assert "not a valid ISO 8601 time: 'yesterday-ish'" in rejected["a3"]
     assert "rating 11 is outside 1..5" in rejected["a4"]
@@ -150,8 +150,8 @@ def test_failing_source_is_reported_while_the_others_land(tmp_path: Path, capsys
     assert "partial" in output and "gone" in output and "FAILED" in output
     lake = tmp_path / "lake"
     with duckdb.connect() as db:
-        assert db.sql(f"select count(*) from {table(lake, 'feedback')}").fetchone()[0] == 1
-        [(counts,)] = db.sql(f"select source_counts from {table(lake, 'runs')}").fetchall()
+        assert db.execute(f"select count(*) from {table(lake, 'feedback')}").fetchone()[0] == 1
+        [(counts,)] = db.execute(f"select source_counts from {table(lake, 'runs')}").fetchall()
     by_source = {entry["source"]: entry for entry in counts}
     assert by_source["gone"]["status"] == "failed" and "no file matches" in by_source["gone"]["error"]
     assert by_source["ok"]["stored"] == 1

@@ -67,7 +67,7 @@ def test_duckdb_and_pyarrow_read_the_partitioned_table(tmp_path) -> None:
     lake = Lake(tmp_path)
     lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1"), ("c", 3, "r1")), days(DAY_1, DAY_2, DAY_2))
     assert lake.dataset(SPEC).to_table().num_rows == 3
-    result = duckdb.sql(
+    result = duckdb.execute(
         f"select created_date, sum(value) from read_parquet('{tmp_path}/items/*/*.parquet', hive_partitioning=true) "
         "group by 1 order by 1"
     ).fetchall()

@@ -1,0 +1,56 @@
+"""The shipped model is the one the starter corpus trains, loads verified, and reads all five languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.corpus import corpus_fingerprint, load_starter_corpus
+from nlp.model_store import default_model_dir, read_manifest, verify_files
+from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
+
+
+def test_shipped_model_was_trained_on_the_current_starter_corpus() -> None:
+    manifest = read_manifest(default_model_dir())
+    verify_files(default_model_dir(), manifest)
+    assert manifest["training_data"]["fingerprint"] == corpus_fingerprint(), (
+        "the starter corpus changed since the default model was trained: run python -m nlp.train_default"
+    )
+
+
+def test_starter_corpus_covers_every_language_sentiment_and_cause() -> None:
+    corpus = load_starter_corpus()
+    for lang in SUPPORTED_LANGUAGES:
+        items = [item for item in corpus if item.language == lang]
+        assert len(items) >= 200
+        assert {item.sentiment for item in items} == set(SENTIMENTS)
+        assert {cause for item in items for cause in item.causes} == set(DEFAULT_CAUSES)
+        assert not any(item.causes for item in items if item.sentiment != "negative")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "sentiment", "cause"),
+    [
+        ("Two weeks and my parcel still has not arrived, nobody answers my emails", "en", "negative", "delay"),
+        ("Me cobraron dos veces el mismo pedido y nadie me devuelve el dinero", "es", "negative", "overcharge"),
+        ("O atendente foi extremamente grosseiro e desligou na minha cara", "pt", "negative", "rudeness"),
+        ("Am sunat de zece ori si nimeni nu mi-a rezolvat problema", "ro", "negative", "unresolved_issue"),
+        ("Заказ задерживают уже третью неделю, доставка ужасная", "ru", "negative", "delay"),
+        ("Excellent service, the staff were lovely and everything arrived early", "en", "positive", None),
+        ("Quais são os horários de funcionamento da loja no domingo?", "pt", "neutral", None),
+    ],
+)
+def test_clear_cases_in_each_language(shipped_model, text, language, sentiment, cause) -> None:
+    [score] = shipped_model.score([text], [language])
+    assert score.sentiment == sentiment
+    if cause:
+        assert cause in score.causes
+    else:
+        assert score.causes == ()
+
+
+def test_model_card_fields(shipped_model) -> None:
+    described = json.loads((default_model_dir() / "model.json").read_text())
+    assert described["causes"] == list(DEFAULT_CAUSES)
+    assert set(described["thresholds"]) == set(DEFAULT_CAUSES)
