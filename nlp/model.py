@@ -9,11 +9,10 @@ from typing import Mapping, Sequence
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp.analysis import AnalysedText, TextAnalyser
 from nlp.cues import LanguageResources
+from nlp.estimators import CalibratedOneVsRestClassifier
 from nlp.features import FeedbackFeaturizer
 from nlp.taxonomy import SENTIMENTS
 from nlp.text import pruned_lemma_table
@@ -101,20 +100,29 @@ class FeedbackModel:
         features = self.featurizer_.transform(analysed)
         labels = np.asarray(sentiments)
         self.sentiment_model_ = self._calibrated(self.sentiment_C, labels).fit(features, labels)
-        self.cause_models_ = {}
-        self.thresholds_ = {}
-        for cause in self.causes:
-            target = np.asarray([cause in item for item in causes], dtype=int)
-            if target.sum() < MIN_CAUSE_EXAMPLES:
+        targets = np.array([[cause in item for cause in self.causes] for item in causes], dtype=int)
+        for cause, count in zip(self.causes, targets.sum(axis=0)):
+            if count < MIN_CAUSE_EXAMPLES:
                 raise ValueError(
-                    f"cause {cause!r} has {target.sum()} training examples; at least {MIN_CAUSE_EXAMPLES} are needed"
+                    f"cause {cause!r} has {count} training examples; at least {MIN_CAUSE_EXAMPLES} are needed"
                 )
-            self.thresholds_[cause] = self._tuned_threshold(features, target)
-            self.cause_models_[cause] = self._calibrated(self.cause_C, target).fit(features, target)
+        self.cause_model_ = CalibratedOneVsRestClassifier(
+            C=self.cause_C, threshold_bounds=THRESHOLD_BOUNDS, random_state=self.random_state
+        ).fit(features, targets)
         self.lemma_tables = self._pruned_lemma_tables()
         self._analyser = None
         logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)
         return self
+
+    @property
+    def thresholds_(self) -> dict[str, float]:
+        """Each cause's decision threshold on its calibrated score."""
+        return {cause: float(t) for cause, t in zip(self.causes, self.cause_model_.thresholds_)}
+
+    @property
+    def cause_models_(self) -> dict[str, object]:
+        """Each cause's fitted calibrated estimator."""
+        return dict(zip(self.causes, self.cause_model_.estimators_))
 
     def _pruned_lemma_tables(self) -> dict[str, dict[str, str]]:
         """Per language, only the lemma entries that lead to a key the model knows (features, cues, lexicon)."""
@@ -125,20 +133,11 @@ class FeedbackModel:
             useful.update(token.norm_ for doc in nlp.pipe(phrases) for token in doc)
         return {lang: pruned_lemma_table(lang, useful) for lang in self.resources}
 
-    def _calibrated(self, C: float, labels: np.ndarray, most_folds: int = 5) -> CalibratedClassifierCV:
+    def _calibrated(self, C: float, labels: np.ndarray) -> CalibratedClassifierCV:
         """Logistic regression with sigmoid calibration fitted on out-of-fold predictions."""
         _, counts = np.unique(labels, return_counts=True)
-        folds = max(2, min(most_folds, int(counts.min())))
+        folds = max(2, min(5, int(counts.min())))
         return CalibratedClassifierCV(_linear_model(C), method="sigmoid", cv=folds, ensemble=False)
-
-    def _tuned_threshold(self, features, target: np.ndarray) -> float:
-        """The decision threshold that maximises out-of-fold F1, kept within THRESHOLD_BOUNDS."""
-        folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
-        model = self._calibrated(self.cause_C, target, most_folds=3)
-        scores = cross_val_predict(model, features, target, cv=folds, method="predict_proba")[:, 1]
-        candidates = np.arange(THRESHOLD_BOUNDS[0], THRESHOLD_BOUNDS[1] + 1e-9, 0.025)
-        best = max(candidates, key=lambda t: f1_score(target, scores >= t, zero_division=0))
-        return float(round(best, 3))
 
     def score(self, texts: Sequence[str], languages: Sequence[str]) -> list[ItemScore]:
         """Sentiment, causes, evidence and review flag for each text."""
@@ -149,9 +148,7 @@ class FeedbackModel:
         probabilities = self.sentiment_model_.predict_proba(features)
         order = [list(self.sentiment_model_.classes_).index(s) for s in SENTIMENTS]
         probabilities = probabilities[:, order]
-        cause_scores = np.column_stack(
-            [self.cause_models_[cause].predict_proba(features)[:, 1] for cause in self.causes]
-        ) if self.causes else np.zeros((len(texts), 0))
+        cause_scores = self.cause_model_.predict_proba(features)
         return [
             self._combine(item, probabilities[row], cause_scores[row]) for row, item in enumerate(analysed)
         ]
@@ -163,8 +160,7 @@ class FeedbackModel:
         cued = {match.cause for match in item.signals.cue_matches}
         found = []
         needs_review = float(np.max(probabilities)) < SENTIMENT_CONFIDENCE
-        for cause, score in zip(self.causes, cause_scores):
-            threshold = self.thresholds_[cause]
+        for cause, score, threshold in zip(self.causes, cause_scores, self.cause_model_.thresholds_):
             if complaint and score >= threshold:
                 found.append(cause)
             if complaint and abs(score - threshold) < REVIEW_MARGIN:
@@ -202,8 +198,8 @@ class FeedbackModel:
         cache = self.__dict__.setdefault("_weights_cache", {})
         if target not in cache:
             vocabulary = self.featurizer_.words_.vocabulary_
-            if target in self.cause_models_:
-                coef = _base_estimator(self.cause_models_[target]).coef_[0]
+            if target in self.causes:
+                coef = self.cause_model_.positive_weights(self.causes.index(target))
             else:
                 model = _base_estimator(self.sentiment_model_)
                 coef = model.coef_[list(model.classes_).index(target)]

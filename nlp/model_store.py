@@ -24,7 +24,7 @@ MODEL_FILE = "model.json"
 MANIFEST_FILE = "manifest.json"
 RESOURCES_DIR = "resources"
 LEMMAS_DIR = "lemmas"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "nlp.estimators.CalibratedOneVsRestClassifier")
 
 
 class ModelIntegrityError(RuntimeError):
@@ -39,7 +39,7 @@ def default_model_dir() -> Path:
 def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Writes the model's files and a manifest with the sha256 of each; returns the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
-    sio.dump({"sentiment": model.sentiment_model_, "causes": model.cause_models_}, directory / ESTIMATORS_FILE)
+    sio.dump({"sentiment": model.sentiment_model_, "causes": model.cause_model_}, directory / ESTIMATORS_FILE)
     for name, (terms, idf) in model.featurizer_.vocabularies().items():
         _write_json(directory / f"{name}_vocabulary.json", terms)
         np.save(directory / f"{name}_idf.npy", np.asarray(idf, dtype=np.float64), allow_pickle=False)
@@ -110,8 +110,7 @@ def load_model(directory: Path) -> FeedbackModel:
     }
     model.featurizer_ = FeedbackFeaturizer(**featurizer_params).restore(vocabularies)
     model.sentiment_model_ = estimators["sentiment"]
-    model.cause_models_ = estimators["causes"]
-    model.thresholds_ = {cause: float(value) for cause, value in described["thresholds"].items()}
+    model.cause_model_ = estimators["causes"]
     return model
 
 

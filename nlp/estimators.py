@@ -1,0 +1,117 @@
+"""A scikit-learn classifier for the cause models: calibrated logistic regression per label, thresholds tuned out of fold."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import DataConversionWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
+    """One calibrated logistic regression per label (sigmoid calibration on out-of-fold predictions).
+
+    With a label indicator matrix `y` (multi-label), `predict` applies a per-label threshold chosen to maximise
+    out-of-fold F1 within `threshold_bounds`; with a 1-d `y` it is an ordinary one-vs-rest classifier.
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        max_folds: int = 5,
+        threshold_bounds: tuple[float, float] = (0.3, 0.6),
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.max_folds = max_folds
+        self.threshold_bounds = threshold_bounds
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(self, X, y) -> "CalibratedOneVsRestClassifier":
+        X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, dtype=[np.float64, np.float32])
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected", DataConversionWarning)
+            y = y.ravel()
+        self.multilabel_ = type_of_target(y) == "multilabel-indicator"
+        if self.multilabel_:
+            targets = np.asarray(y, dtype=int)
+            self.classes_ = np.arange(targets.shape[1])
+        else:
+            y = np.ravel(y)
+            binarizer = LabelBinarizer().fit(y)
+            self.classes_ = binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(f"needs samples of at least 2 classes, but the data contains only one class: {self.classes_[0]!r}")
+            targets = binarizer.transform(y)
+            if targets.shape[1] == 1:
+                targets = np.hstack([1 - targets, targets])
+        self.estimators_ = [self._fit_column(X, targets[:, j]) for j in range(targets.shape[1])]
+        self.thresholds_ = np.array(
+            [self._tuned_threshold(X, targets[:, j]) if self.multilabel_ else 0.5 for j in range(targets.shape[1])]
+        )
+        return self
+
+    def _calibrated(self, column: np.ndarray, most_folds: int) -> CalibratedClassifierCV | LogisticRegression:
+        counts = np.bincount(column, minlength=2)
+        folds = min(most_folds, int(counts.min()))
+        model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        if folds < 2:
+            return model
+        return CalibratedClassifierCV(model, method="sigmoid", cv=folds, ensemble=False)
+
+    def _fit_column(self, X, column: np.ndarray):
+        if column.min() == column.max():
+            return float(column[0])
+        return self._calibrated(column, self.max_folds).fit(X, column)
+
+    def _tuned_threshold(self, X, column: np.ndarray) -> float:
+        low, high = self.threshold_bounds
+        positives = int(column.sum())
+        folds = min(3, positives, len(column) - positives)
+        if folds < 2:
+            return 0.5
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+        scores = cross_val_predict(self._calibrated(column, 3), X, column, cv=splitter, method="predict_proba")[:, 1]
+        candidates = np.arange(low, high + 1e-9, 0.025)
+        return float(round(max(candidates, key=lambda t: f1_score(column, scores >= t, zero_division=0)), 3))
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
+        columns = [
+            np.full(X.shape[0], estimator) if isinstance(estimator, float) else estimator.predict_proba(X)[:, 1]
+            for estimator in self.estimators_
+        ]
+        scores = np.column_stack(columns)
+        if self.multilabel_:
+            return scores
+        totals = scores.sum(axis=1, keepdims=True)
+        return np.where(totals > 0, scores / np.where(totals > 0, totals, 1), 1.0 / scores.shape[1])
+
+    def predict(self, X) -> np.ndarray:
+        scores = self.predict_proba(X)
+        if self.multilabel_:
+            return (scores >= self.thresholds_).astype(int)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def positive_weights(self, label: int) -> np.ndarray:
+        """The logistic regression coefficients behind one label (the weight of each feature towards it)."""
+        estimator = self.estimators_[label]
+        if isinstance(estimator, float):
+            return np.zeros(self.n_features_in_)
+        if isinstance(estimator, CalibratedClassifierCV):
+            estimator = estimator.calibrated_classifiers_[0].estimator
+        return estimator.coef_[0]
