@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test benchmarks
+.PHONY: install run test benchmarks reliability
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fault scenarios (crash, concurrency, late/repeated data, schema evolution, hostile input, PII) and their report.
+reliability: $(STAMP)
+	$(BIN)/python -m pytest -m reliability tests/reliability -q -W ignore::hypothesis.errors.HypothesisWarning
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py

@@ -12,6 +12,10 @@ from typing import Sequence
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from storage.lock import LakeLockedError  # noqa: E402  (light: no Prefect import)
+
+from pipelines.cli_models import MODEL_COMMANDS, add_model_commands  # noqa: E402
+
 logger = logging.getLogger("causa")
 
 DEFAULT_CRON = "0 2 * * *"
@@ -32,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the nightly flow once")
     run.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
     run.add_argument("--date", type=_date, help="the night to run, YYYY-MM-DD (default: today, UTC)")
+    run.add_argument("--since", type=_date, help="pull every source again from this date, YYYY-MM-DD (UTC), "
+                     "instead of from its watermark; rows already stored are merged, never duplicated")
 
     score = commands.add_parser("score", help="score a CSV, JSONL or Parquet file with a `text` column")
     score.add_argument("input", type=Path)
@@ -46,10 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--sentiment-col", default="sentiment")
     evaluate.add_argument("--causes-col", default="causes")
 
+    report = commands.add_parser("report", help="write the static HTML report (KPIs, trends, alerts, causes, themes)")
+    report.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    report.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: 90 days before --to)")
+    report.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD (default: the last day with data)")
+    report.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
+
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression, UTC (default: {DEFAULT_CRON!r})")
     serve.add_argument("--name", default="nightly", help="deployment name")
+    sources = commands.add_parser("sources", help="inspect the configured sources")
+    source_commands = sources.add_subparsers(dest="sources_command", required=True)
+    check = source_commands.add_parser("check", help="fetch one page or batch of each source and show mapped fields")
+    check.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    check.add_argument("--source", action="append", help="check only this source (repeatable)")
+    check.add_argument("--show", type=int, default=3, help="records to show per source (default: 3)")
+    add_model_commands(commands)
     return parser
 
 
@@ -65,13 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         logger.error("%s", error)
         return 2
+    except LakeLockedError as error:  # another run holds the lake: say who, exit 3
+        logger.error("%s", error)
+        return 3
 
 
 def command_run(args: argparse.Namespace) -> int:
     from pipelines.flows import nightly
     from pipelines.report_text import run_summary_text
 
-    result = nightly(config_path=str(args.config) if args.config else None, run_date=args.date)
+    result = nightly(config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since)
     sys.stdout.write(run_summary_text(result))
     return 0 if result.status == "success" else 1
 
@@ -118,11 +140,43 @@ def command_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_sources(args: argparse.Namespace) -> int:
+    """`causa sources check`: exit 1 when any source cannot be read."""
+    from pipelines.settings import load_settings
+    from pipelines.source_check import check_sources, format_check
+
+    settings = load_settings(args.config)
+    by_name = {source.name: source for source in settings.sources}
+    checks = check_sources(settings, args.source)
+    for check in checks:
+        sys.stdout.write(format_check(check, by_name[check.source], args.show))
+    return 1 if any(check.error for check in checks) else 0
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from pipelines.flows import scoring_model
+    from pipelines.model_versions import resolve_version
+    from pipelines.report import write_report
+    from pipelines.settings import load_settings
+
+    settings = load_settings(args.config)
+    model, _ = scoring_model(resolve_version(settings.model_version, settings.registry_root), settings.registry_root)
+    data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end)
+    sys.stdout.write(
+        f"report {data.start} to {data.end}: {data.n_feedback} items, {len(data.alerts)} alerts, "
+        f"{len(data.themes)} unexplained themes -> {args.output}\n"
+    )
+    return 0
+
+
 COMMANDS = {
+    "report": command_report,
+    "sources": command_sources,
     "run": command_run,
     "score": command_score,
     "evaluate": command_evaluate,
     "serve": command_serve,
+    **MODEL_COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Sequence
+from datetime import date, datetime, timedelta
+from typing import Iterable, Sequence
 
 import pyarrow as pa
 
@@ -15,9 +16,12 @@ from nlp.redact import redact
 from nlp.taxonomy import SUPPORTED_LANGUAGES
 from pipelines.validation import Candidate, Rejected
 from storage.identity import author_hash, content_id, feedback_id
+from storage.lake import Lake
 from storage.schemas import FEEDBACK, QUARANTINE, SCHEMA_VERSION, SCORED
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_DUPLICATE_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class FeedbackBatch:
 
     rows: pa.Table
     created_dates: pa.Array
+    repeated: int = 0
+    """Items dropped as repeats: the same source id twice, or the same text from the same author in the window."""
 
     @property
     def texts(self) -> list[str]:
@@ -37,19 +43,41 @@ class FeedbackBatch:
 
 
 def prepare_feedback(
-    candidates: Sequence[Candidate], detector: LanguageDetector, salt: str, run_id: str
+    candidates: Sequence[Candidate],
+    detector: LanguageDetector,
+    salt: str,
+    run_id: str,
+    stored: pa.Table | None = None,
+    duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
 ) -> FeedbackBatch:
-    """Clean, redact, detect language, hash authors, give stable ids; the last copy of a repeated id wins."""
+    """Clean, redact, detect language, hash authors, give stable ids; the last copy of a repeated id wins.
+
+    The same text from the same author within `duplicate_window` of an item already kept (in this batch or in
+    `stored`, the lake's feedback rows around these dates) is dropped: see `repeated_texts`.
+    """
     latest: dict[str, Candidate] = {}
     for candidate in candidates:
         latest[feedback_id(candidate.source, candidate.source_item_id)] = candidate
-    if len(latest) < len(candidates):
-        logger.info("dropped %d repeated items within the batch", len(candidates) - len(latest))
+    same_id = len(candidates) - len(latest)
+    if same_id:
+        logger.info("dropped %d repeated items within the batch", same_id)
     ids = sorted(latest, key=lambda key: (latest[key].created_at, key))
-    redacted = [redact(clean_text(latest[key].text)) for key in ids]
+    cleaned = [redact(clean_text(latest[key].text)) for key in ids]
+    hashes = [author_hash(latest[key].author, salt) for key in ids]
+    repeats = repeated_texts(
+        [(key, hashed, text.text, latest[key].created_at) for key, hashed, text in zip(ids, hashes, cleaned)],
+        _stored_texts(stored),
+        duplicate_window,
+    )
+    if repeats:
+        logger.info("dropped %d items repeating an author's text within %s", len(repeats), duplicate_window)
+    kept = [index for index, key in enumerate(ids) if key not in repeats]
+    ids = [ids[index] for index in kept]
+    redacted = [cleaned[index] for index in kept]
+    hashes = [hashes[index] for index in kept]
     detected = detector.detect_many([item.text for item in redacted])
     rows = []
-    for key, text, language in zip(ids, redacted, detected):
+    for key, text, language, hashed in zip(ids, redacted, detected, hashes):
         item = latest[key]
         hint = (item.language_hint or "").lower()
         rows.append(
@@ -68,14 +96,62 @@ def prepare_feedback(
                 "csat": item.csat,
                 "ces": item.ces,
                 "product": item.product,
-                "author_hash": author_hash(item.author, salt),
+                "author_hash": hashed,
                 "run_id": run_id,
                 "schema_version": SCHEMA_VERSION,
             }
         )
     table = pa.Table.from_pylist(rows, schema=FEEDBACK.schema)
     dates = pa.array([latest[key].created_at.date() for key in ids], type=pa.date32())
-    return FeedbackBatch(rows=table, created_dates=dates)
+    return FeedbackBatch(rows=table, created_dates=dates, repeated=same_id + len(repeats))
+
+
+TextItem = tuple[str, "str | None", str, datetime]
+"""(feedback_id, author_hash, text, created_at) of one item."""
+
+
+def repeated_texts(incoming: Sequence[TextItem], stored: Iterable[TextItem], window: timedelta) -> set[str]:
+    """Ids of incoming items that repeat a kept item's text (same author, other id) within `window`.
+
+    Stored items are kept; incoming ones are taken oldest first and kept unless a kept item of the same author
+    with the same text (case-insensitive) and another id lies within the window, before or after. Items without an
+    author are never repeats. Because stored rows are themselves what an earlier pass kept, a rerun, or a run that
+    completes an interrupted one, drops exactly what one uninterrupted run would.
+    """
+    incoming_ids = {key for key, *_ in incoming}
+    kept: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+    for key, author, text, created_at in stored:
+        if author is not None and key not in incoming_ids:
+            kept.setdefault((author, text.casefold()), []).append((created_at, key))
+    dropped: set[str] = set()
+    for key, author, text, created_at in sorted(incoming, key=lambda item: (item[3], item[0])):
+        if author is None:
+            continue
+        group = kept.setdefault((author, text.casefold()), [])
+        if any(other != key and abs(created_at - when) <= window for when, other in group):
+            dropped.add(key)
+        else:
+            group.append((created_at, key))
+    return dropped
+
+
+def stored_feedback_near(lake: Lake, times: Sequence[datetime], window: timedelta) -> pa.Table:
+    """The lake's feedback rows dated within `window` of any of `times` (for the repeated-text check)."""
+    wanted: set[date] = set()
+    for when in times:
+        day, last = (when - window).date(), (when + window).date()
+        while day <= last:
+            wanted.add(day)
+            day += timedelta(days=1)
+    days = [day for day in lake.partitions(FEEDBACK) if day in wanted]
+    return lake.read(FEEDBACK, days) if days else FEEDBACK.schema.empty_table()
+
+
+def _stored_texts(stored: pa.Table | None) -> list[TextItem]:
+    if stored is None or stored.num_rows == 0:
+        return []
+    columns = stored.select(["feedback_id", "author_hash", "text", "created_at"]).to_pydict()
+    return list(zip(columns["feedback_id"], columns["author_hash"], columns["text"], columns["created_at"]))
 
 
 def scored_rows(batch: FeedbackBatch, scores: Sequence[ItemScore], model_version: str, run_id: str) -> pa.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -14,7 +15,7 @@ from storage.schemas import CHANNELS
 SAMPLE_PREFIX = "sample:"
 DEFAULT_CONFIG_NAME = "causa.toml"
 FILE_FORMATS = ("csv", "jsonl", "parquet")
-SOURCE_KINDS = ("files",)
+SOURCE_KINDS = ("files", "http", "sql")
 MAPPABLE_FIELDS = ("id", "text", "created_at", "rating", "author", "product", "channel", "language", "nps", "csat", "ces")
 REQUIRED_FIELDS = ("id", "text", "created_at")
 AUTHOR_SALT_ENV = "CAUSA_AUTHOR_SALT"
@@ -23,6 +24,71 @@ DEVELOPMENT_SALT = "causa-development-salt"
 
 class SettingsError(ValueError):
     """A missing or wrong setting; the message names it."""
+
+
+PAGINATION_STYLES = ("page", "cursor", "next_link")
+SINCE_FORMATS = ("iso", "date", "epoch")
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|key|password|signature", re.IGNORECASE)
+SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How an HTTP source pages: by page number, by a cursor from the body, or by a next link."""
+
+    style: str = "page"
+    page_param: str = "page"
+    start_page: int = 1
+    size_param: str | None = None
+    page_size: int | None = None
+    cursor_param: str = "cursor"
+    cursor_field: str = "next_cursor"
+    next_field: str = "next"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """A JSON API; header and parameter values may hold `${ENV_VAR}` references, resolved only at run time."""
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    records: str = ""
+    """Dotted path to the list of items in each response body; empty when the body is the list."""
+    pagination: Pagination = field(default_factory=Pagination)
+    since_param: str | None = None
+    since_format: str = "iso"
+    watermark_field: str | None = None
+    """Field whose highest value becomes the watermark (default: the mapped created_at)."""
+    timeout: float = 30.0
+    retries: int = 4
+    backoff: float = 1.0
+    max_retry_after: float = 300.0
+    max_pages: int = 100
+
+
+@dataclass(frozen=True)
+class SqlSettings:
+    """A SQLAlchemy database URL (may be `${ENV_VAR}`), a query and the column that orders new rows."""
+
+    url: str
+    query: str
+    watermark_column: str
+    batch_size: int = 1000
+
+
+def resolve_env(template: str, where: str, environ: Mapping[str, str] | None = None) -> str:
+    """`template` with each `${NAME}` replaced by that environment variable; an unset one is an error naming it."""
+    environ = os.environ if environ is None else environ
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise SettingsError(f"{where} refers to environment variable {name}, which is not set")
+        return environ[name]
+
+    return ENV_REFERENCE.sub(value, template)
 
 
 @dataclass(frozen=True)
@@ -36,6 +102,10 @@ class SourceSettings:
     encoding: str = "utf-8-sig"
     rating_scale: int = 5
     timezone: str = "UTC"
+    http: HttpSettings | None = None
+    """Set for kind "http"."""
+    sql: SqlSettings | None = None
+    """Set for kind "sql"."""
 
     def resolved_path(self, base: Path) -> str:
         """The glob to read: `sample:` points into the bundled sample, a relative path is relative to `base`."""
@@ -55,6 +125,19 @@ class Settings:
     config_path: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)
     """Folder that relative source paths are taken from."""
+    lock_wait_seconds: float = 60.0
+    """How long a run waits for another run's lake lock before giving up."""
+    lock_stale_hours: float = 12.0
+    """A lake lock older than this is taken over as stale (its run died on another host)."""
+    duplicate_window_hours: float = 24.0
+    """The same text from the same author within this many hours is stored once."""
+    model_registry: Path | None = None
+    """Folder of the model registry (model.registry); None means `<lake root>/models`."""
+
+    @property
+    def registry_root(self) -> Path:
+        """Where trained model versions and the promoted pointer live."""
+        return self.model_registry if self.model_registry is not None else self.lake_root / "models"
 
 
 def sample_root() -> Path:
@@ -88,14 +171,22 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
     base = base_dir or (config_path.parent if config_path else Path.cwd())
     _reject_unknown(raw, ("lake", "model", "privacy", "sources"), "top level")
     lake = _table(raw, "lake")
-    _reject_unknown(lake, ("root",), "[lake]")
+    _reject_unknown(lake, ("root", "lock_wait_seconds", "lock_stale_hours", "duplicate_window_hours"), "[lake]")
+    lock_wait = _non_negative(lake, "lock_wait_seconds", "lake.lock_wait_seconds", 60.0)
+    lock_stale = _non_negative(lake, "lock_stale_hours", "lake.lock_stale_hours", 12.0, positive=True)
+    duplicate_window = _non_negative(lake, "duplicate_window_hours", "lake.duplicate_window_hours", 24.0)
     root = _string(lake, "root", "lake.root", default="lake")
     lake_root = Path(os.path.expanduser(root))
     lake_root = lake_root if lake_root.is_absolute() else base / lake_root
 
     model = _table(raw, "model")
-    _reject_unknown(model, ("version",), "[model]")
-    model_version = _string(model, "version", "model.version", default="default")
+    _reject_unknown(model, ("version", "registry"), "[model]")
+    model_version = _string(model, "version", "model.version", default="promoted")
+    registry = model.get("registry")
+    model_registry = None
+    if registry is not None:
+        model_registry = Path(os.path.expanduser(_string(model, "registry", "model.registry")))
+        model_registry = model_registry if model_registry.is_absolute() else base / model_registry
 
     privacy = _table(raw, "privacy")
     _reject_unknown(privacy, ("production", "salt_env"), "[privacy]")
@@ -119,8 +210,12 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         raise SettingsError(f"sources: duplicate source names {duplicates}")
     return Settings(
         lake_root=lake_root,
+        lock_wait_seconds=lock_wait,
+        lock_stale_hours=lock_stale,
+        duplicate_window_hours=duplicate_window,
         sources=sources,
         model_version=model_version,
+        model_registry=model_registry,
         author_salt=salt,
         production=production,
         config_path=config_path,
@@ -132,14 +227,15 @@ def _parse_source(entry: Any, index: int) -> SourceSettings:
     where = f"sources[{index}]"
     if not isinstance(entry, Mapping):
         raise SettingsError(f"{where} must be a table, got {entry!r}")
-    allowed = ("name", "kind", "path", "format", "channel", "fields", "encoding", "rating_scale", "timezone")
-    _reject_unknown(entry, allowed, where)
     name = _string(entry, "name", f"{where}.name")
     where = f"sources.{name}"
     kind = _string(entry, "kind", f"{where}.kind")
     if kind not in SOURCE_KINDS:
         raise SettingsError(f"{where}.kind must be one of {list(SOURCE_KINDS)}, got {kind!r}")
-    path = _string(entry, "path", f"{where}.path")
+    common = ("name", "kind", "channel", "fields", "rating_scale", "timezone")
+    allowed = common + {"files": ("path", "format", "encoding"), "http": HTTP_KEYS, "sql": SQL_KEYS}[kind]
+    _reject_unknown(entry, allowed, where)
+    path = _string(entry, "path", f"{where}.path") if kind == "files" else ""
     file_format = entry.get("format")
     if file_format is not None and file_format not in FILE_FORMATS:
         raise SettingsError(f"{where}.format must be one of {list(FILE_FORMATS)}, got {file_format!r}")
@@ -170,7 +266,130 @@ def _parse_source(entry: Any, index: int) -> SourceSettings:
         encoding=encoding,
         rating_scale=rating_scale,
         timezone=timezone,
+        http=_parse_http(entry, where) if kind == "http" else None,
+        sql=_parse_sql(entry, where) if kind == "sql" else None,
     )
+
+
+HTTP_KEYS = ("url", "headers", "params", "records", "pagination", "since_param", "since_format", "watermark_field",
+             "timeout", "retries", "backoff", "max_retry_after", "max_pages")
+PAGINATION_KEYS = ("style", "page_param", "start_page", "size_param", "page_size", "cursor_param", "cursor_field",
+                   "next_field")
+SQL_KEYS = ("url", "query", "watermark_column", "batch_size")
+
+
+def _parse_http(entry: Mapping[str, Any], where: str) -> HttpSettings:
+    url = _env_checked(_string(entry, "url", f"{where}.url"), f"{where}.url")
+    if not url.startswith(("http://", "https://", "${")):
+        raise SettingsError(f"{where}.url must start with http:// or https://, got {url!r}")
+    headers = _string_table(entry, "headers", f"{where}.headers")
+    for header, value in headers.items():
+        if SECRET_HEADER.search(header) and not ENV_REFERENCE.search(value):
+            raise SettingsError(
+                f"{where}.headers.{header} looks like a secret: write it as ${{ENV_VAR}} and set that variable, "
+                "never the value itself"
+            )
+    params = _string_table(entry, "params", f"{where}.params")
+    raw_pagination = entry.get("pagination", {})
+    if not isinstance(raw_pagination, Mapping):
+        raise SettingsError(f"{where}.pagination must be a table, got {raw_pagination!r}")
+    _reject_unknown(raw_pagination, PAGINATION_KEYS, f"{where}.pagination")
+    pw = f"{where}.pagination"
+    style = _string(raw_pagination, "style", f"{pw}.style", default="page")
+    if style not in PAGINATION_STYLES:
+        raise SettingsError(f"{pw}.style must be one of {list(PAGINATION_STYLES)}, got {style!r}")
+    page_size = raw_pagination.get("page_size")
+    if page_size is not None:
+        page_size = _whole(raw_pagination, "page_size", f"{pw}.page_size", 1, 100_000, 1)
+    size_param = raw_pagination.get("size_param")
+    if size_param is not None:
+        size_param = _string(raw_pagination, "size_param", f"{pw}.size_param")
+    pagination = Pagination(
+        style=style,
+        page_param=_string(raw_pagination, "page_param", f"{pw}.page_param", default="page"),
+        start_page=_whole(raw_pagination, "start_page", f"{pw}.start_page", 0, 1_000_000, 1),
+        size_param=size_param,
+        page_size=page_size,
+        cursor_param=_string(raw_pagination, "cursor_param", f"{pw}.cursor_param", default="cursor"),
+        cursor_field=_string(raw_pagination, "cursor_field", f"{pw}.cursor_field", default="next_cursor"),
+        next_field=_string(raw_pagination, "next_field", f"{pw}.next_field", default="next"),
+    )
+    records = entry.get("records", "")
+    if not isinstance(records, str):
+        raise SettingsError(f"{where}.records must be a dotted path (text), got {records!r}")
+    since_param = entry.get("since_param")
+    if since_param is not None:
+        since_param = _string(entry, "since_param", f"{where}.since_param")
+    since_format = _string(entry, "since_format", f"{where}.since_format", default="iso")
+    if since_format not in SINCE_FORMATS:
+        raise SettingsError(f"{where}.since_format must be one of {list(SINCE_FORMATS)}, got {since_format!r}")
+    watermark_field = entry.get("watermark_field")
+    if watermark_field is not None:
+        watermark_field = _string(entry, "watermark_field", f"{where}.watermark_field")
+    return HttpSettings(
+        url=url,
+        headers=headers,
+        params=params,
+        records=records,
+        pagination=pagination,
+        since_param=since_param,
+        since_format=since_format,
+        watermark_field=watermark_field,
+        timeout=_seconds(entry, "timeout", f"{where}.timeout", 30.0, minimum=0.001),
+        retries=_whole(entry, "retries", f"{where}.retries", 0, 20, 4),
+        backoff=_seconds(entry, "backoff", f"{where}.backoff", 1.0, minimum=0.0),
+        max_retry_after=_seconds(entry, "max_retry_after", f"{where}.max_retry_after", 300.0, minimum=0.0),
+        max_pages=_whole(entry, "max_pages", f"{where}.max_pages", 1, 1_000_000, 100),
+    )
+
+
+def _parse_sql(entry: Mapping[str, Any], where: str) -> SqlSettings:
+    url = _env_checked(_string(entry, "url", f"{where}.url"), f"{where}.url")
+    if "://" not in url and not url.startswith("${"):
+        raise SettingsError(f"{where}.url must be a SQLAlchemy URL (dialect://...) or ${{ENV_VAR}}, got {url!r}")
+    if "@" in url and ":" in url.split("://", 1)[-1].split("@", 1)[0] and not ENV_REFERENCE.search(url):
+        raise SettingsError(f"{where}.url holds a password: put the URL (or the password) in an environment "
+                            "variable and write ${ENV_VAR}")
+    query = _string(entry, "query", f"{where}.query")
+    column = _string(entry, "watermark_column", f"{where}.watermark_column")
+    if not SQL_IDENTIFIER.fullmatch(column):
+        raise SettingsError(f"{where}.watermark_column must be a plain column name, got {column!r}")
+    return SqlSettings(url=url, query=query.strip().rstrip(";"), watermark_column=column,
+                       batch_size=_whole(entry, "batch_size", f"{where}.batch_size", 1, 1_000_000, 1000))
+
+
+def _env_checked(value: str, where: str) -> str:
+    """`value` after checking its `${...}` references are well formed (they are resolved at run time)."""
+    stripped = ENV_REFERENCE.sub("", value)
+    if "${" in stripped:
+        raise SettingsError(f"{where}: malformed environment reference in {value!r}; write ${{NAME}}")
+    return value
+
+
+def _string_table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"{where} must be a table of names to text, got {value!r}")
+    table = {}
+    for name, item in value.items():
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            raise SettingsError(f"{where}.{name} must be text or a number, got {item!r}")
+        table[str(name)] = _env_checked(str(item), f"{where}.{name}")
+    return table
+
+
+def _whole(raw: Mapping[str, Any], key: str, where: str, low: int, high: int, default: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise SettingsError(f"{where} must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float, minimum: float) -> float:
+    value = raw.get(key, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum or value > 86_400:
+        raise SettingsError(f"{where} must be a number of seconds from {minimum:g} to 86400, got {value!r}")
+    return float(value)
 
 
 def _check_timezone(name: str, where: str) -> None:
@@ -196,6 +415,14 @@ def _string(raw: Mapping[str, Any], key: str, where: str, default: str | None = 
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(f"{where} must be a non-empty string, got {value!r}")
     return value
+
+
+def _non_negative(raw: Mapping[str, Any], key: str, where: str, default: float, positive: bool = False) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (positive and value == 0):
+        bound = "a number above 0" if positive else "a number >= 0"
+        raise SettingsError(f"{where} must be {bound}, got {value!r}")
+    return float(value)
 
 
 def _reject_unknown(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:

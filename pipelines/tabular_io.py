@@ -36,3 +36,28 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, temporary)
     temporary.replace(path)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or CR gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
+    """Writes a CSV (UTF-8) every causa CSV goes through: formula-like cells are neutralised, the swap is atomic."""
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
+    safe = frame.copy()
+    safe.columns = [neutralise_cell(str(column)) for column in safe.columns]
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    safe.to_csv(temporary, index=False, encoding="utf-8")
+    temporary.replace(path)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from nlp.normalise import clean_text
 from pipelines.settings import SourceSettings
 from pipelines.sources.records import RawRecord
 from storage.schemas import CHANNELS
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -59,25 +64,57 @@ def validate_records(
     good: list[Candidate] = []
     bad: list[Rejected] = []
     for record in records:
-        item_id = _optional_text(record.data.get(source.fields["id"])) if record.data else None
+        data = scrub(record.data) if isinstance(record.data, dict) else {"record": scrub(record.data)}
+        item_id = _optional_text(data.get(source.fields["id"])) if data else None
         try:
             if record.error:
                 raise InvalidRecord(record.error)
-            candidate = map_record(record.data, source)
+            candidate = map_record(data, source)
             if latest is not None and candidate.created_at > latest:
                 raise InvalidRecord(f"created_at {candidate.created_at.isoformat()} is after the run date {run_date}")
             good.append(candidate)
-        except InvalidRecord as error:
+        except Exception as error:  # one bad record never stops the run: it goes to quarantine with the reason
+            if not isinstance(error, InvalidRecord):
+                logger.warning("%s: unexpected %s while validating: %s", record.origin, type(error).__name__, error)
+            reason = error if isinstance(error, InvalidRecord) else f"cannot read record: {type(error).__name__}: {error}"
             bad.append(
                 Rejected(
                     source=source.name,
                     source_item_id=item_id,
                     origin=record.origin,
-                    reason=f"{record.origin}: {error}",
-                    raw=json.dumps(record.data, ensure_ascii=False, sort_keys=True, default=str),
+                    reason=f"{record.origin}: {reason}",
+                    raw=json.dumps(_without_author(data, source), ensure_ascii=False, sort_keys=True, default=str),
                 )
             )
     return good, bad
+
+
+AUTHOR_PLACEHOLDER = "[AUTHOR]"
+
+
+def _without_author(data: dict[str, Any], source: SourceSettings) -> dict[str, Any]:
+    """The record for quarantine with the author handle replaced: handles are never stored, not even there."""
+    name = source.fields.get("author")
+    if name is None or data.get(name) in (None, ""):
+        return data
+    return {**data, name: AUTHOR_PLACEHOLDER}
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """The value with lone UTF-16 surrogates (from JSON escapes such as \\ud800) replaced by U+FFFD, recursively.
+
+    Such strings cannot be encoded as UTF-8, so hashing or storing them would fail later.
+    """
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {scrub(key): scrub(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item) for item in value]
+    return value
 
 
 def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
@@ -93,6 +130,8 @@ def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
         raise InvalidRecord(f"empty text (field {fields['text']!r})")
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
+    if not clean_text(text):
+        raise InvalidRecord(f"empty text (field {fields['text']!r}) once invisible characters are removed")
     created_at = parse_timestamp(data.get(fields["created_at"]), source.timezone, fields["created_at"])
     channel = source.channel
     if "channel" in fields:
@@ -125,7 +164,10 @@ def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        parsed = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        try:
+            parsed = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}") from None
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -138,7 +180,10 @@ def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
         raise InvalidRecord(f"missing or invalid created_at (field {field_name!r}): {_show(value)}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone_name))
-    parsed = parsed.astimezone(timezone.utc)
+    try:
+        parsed = parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}") from None
     if not 1990 <= parsed.year <= 2100:
         raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}")
     return parsed

@@ -107,6 +107,42 @@ class Lake:
         logger.info("%s: %d rows offered, %d new or changed, %d partitions written", spec.name, rows.num_rows, changed, written)
         return WriteStats(rows_offered=rows.num_rows, rows_changed=changed, partitions_written=written)
 
+    def discard_staging(self) -> int:
+        """Removes temporary files a killed run left in `.staging` (call only while holding the lake lock)."""
+        staging = self.root / STAGING_DIR
+        if not staging.is_dir():
+            return 0
+        leftovers = [path for path in staging.iterdir() if path.is_file()]
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        if leftovers:
+            logger.warning("removed %d unfinished files a killed run left in %s", len(leftovers), staging)
+        return len(leftovers)
+
+    def overwrite(self, spec: TableSpec, day: date, rows: pa.Table) -> bool:
+        """Make one partition hold exactly `rows` (for derived tables whose rows can disappear, such as alerts).
+
+        No rows removes the partition. A partition already equal to `rows` (but for volatile columns) is left as it
+        is, so repeating a write changes no file. Returns whether anything changed.
+        """
+        rows = _conform(rows, spec.schema)
+        target = self.partition_path(spec, day)
+        if rows.num_rows == 0:
+            if not target.is_file():
+                return False
+            target.unlink()
+            if not any(target.parent.iterdir()):
+                target.parent.rmdir()
+            return True
+        merged, _ = merge_by_key(spec.schema.empty_table(), rows, spec)
+        if target.is_file():
+            existing = self.read_partition(spec, day).to_pylist()
+            wanted = merged.to_pylist()
+            if [_comparable(r, spec) for r in existing] == [_comparable(r, spec) for r in wanted]:
+                return False
+        self._replace_partition(spec, day, merged)
+        return True
+
     def _replace_partition(self, spec: TableSpec, day: date, table: pa.Table) -> None:
         """Write the partition beside the lake, then swap it in with one atomic rename."""
         target = self.partition_path(spec, day)

@@ -111,6 +111,11 @@ def daily_summary_spec(causes: Sequence[str] = DEFAULT_CAUSES) -> TableSpec:
         ("csat_pct", pa.float64()),
         ("nps", pa.float64()),
         ("ces_avg", pa.float64()),
+        ("negative_pct", pa.float64()),
+        *[(f"cause_{cause}_pct", pa.float64()) for cause in causes],
+        ("n_csat", pa.int64()),
+        ("n_nps", pa.int64()),
+        ("n_ces", pa.int64()),
         ("schema_version", pa.int16()),
     ]
     return TableSpec(
@@ -177,3 +182,34 @@ QUARANTINE = TableSpec(
     partition_column="received_date",
     volatile_columns=("run_id",),
 )
+
+
+def alerts_spec() -> TableSpec:
+    """alerts: one row per day, cause and channel whose count or share was abnormally high (storage.alerts)."""
+    return TableSpec(
+        name="alerts",
+        schema=pa.schema(
+            [
+                ("cause", pa.string()),
+                ("channel", pa.string()),
+                ("count", pa.int64()),
+                ("n_feedback", pa.int64()),
+                ("share", pa.float64()),
+                ("baseline_days", pa.int64()),
+                ("baseline_count", pa.int64()),
+                ("baseline_feedback", pa.int64()),
+                ("expected_count", pa.float64()),
+                ("baseline_share", pa.float64()),
+                ("p_count", pa.float64()),
+                ("p_share", pa.float64()),
+                ("triggered_by", pa.string()),
+                ("rule", pa.string()),
+                ("schema_version", pa.int16()),
+            ]
+        ),
+        key=("cause", "channel"),
+        partition_column="created_date",
+    )
+
+
+ALERTS = alerts_spec()

@@ -16,7 +16,10 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     """Summary rows from feedback and scored rows of the same dates (both with their created_date column).
 
     avg_rating is on a 1-5 scale (ratings on other scales are rescaled); csat_pct is the share of CSAT answers
-    of 4-5; nps is % promoters (9-10) minus % detractors (0-6); ces_avg is the mean CES (1-7).
+    of 4-5; nps is % promoters (9-10) minus % detractors (0-6); ces_avg is the mean CES (1-7); negative_pct is
+    100 * n_negative / n_feedback and cause_<name>_pct is 100 * cause_<name> / n_feedback (an item can have several
+    causes, so cause shares need not sum to 100). n_csat, n_nps and n_ces count the answers behind csat_pct, nps
+    and ces_avg, so that they can be re-aggregated over groups as answer-weighted means.
     """
     left = feedback.select(
         ["feedback_id", "created_date", "source", "channel", "language", "rating", "rating_scale", "nps", "csat", "ces"]
@@ -49,14 +52,21 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
         nps_promoter=("nps_promoter", "sum"),
         nps_detractor=("nps_detractor", "sum"),
         ces_avg=("ces", "mean"),
+        n_ces=("ces", "count"),
     ).reset_index()
     csat_answered = counts.pop("csat_answered").astype("float64")
     nps_answered = counts.pop("nps_answered").astype("float64")
+    counts["n_csat"] = csat_answered.astype("int64")
+    counts["n_nps"] = nps_answered.astype("int64")
     counts["csat_pct"] = (100.0 * counts.pop("csat_satisfied") / csat_answered).where(csat_answered > 0)
     counts["nps"] = (
         100.0 * (counts.pop("nps_promoter") - counts.pop("nps_detractor")) / nps_answered
     ).where(nps_answered > 0)
     counts["ces_avg"] = counts["ces_avg"].astype("float64")
+    total = counts["n_feedback"].astype("float64")
+    counts["negative_pct"] = 100.0 * counts["n_negative"] / total
+    for cause in causes:
+        counts[f"cause_{cause}_pct"] = 100.0 * counts[f"cause_{cause}"] / total
     counts["schema_version"] = SCHEMA_VERSION
     return counts
 

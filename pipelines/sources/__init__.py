@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator, Protocol
 
 from pipelines.settings import SourceSettings
 from pipelines.sources.files import FileSource, SourceError
+from pipelines.sources.progress import Checkpoint, Extraction, Start
 from pipelines.sources.records import RawRecord
 
-__all__ = ["FileSource", "RawRecord", "SourceError", "open_source"]
+__all__ = ["Checkpoint", "Connector", "Extraction", "FileSource", "RawRecord", "SourceError", "Start", "open_source",
+           "pull"]
 
 
-def open_source(settings: SourceSettings, base_dir: Path) -> FileSource:
-    """The connector for a configured source."""
+class Connector(Protocol):
+    """What every source kind offers: its records, then the checkpoint they reached."""
+
+    def extract(self) -> Iterator[RawRecord]: ...
+
+    def checkpoint(self) -> Checkpoint: ...
+
+
+def open_source(settings: SourceSettings, base_dir: Path, start: Start | None = None) -> Connector:
+    """The connector for a configured source, starting where `start` says (from the beginning when None)."""
     if settings.kind == "files":
-        return FileSource(settings, base_dir)
+        return FileSource(settings, base_dir, start)
+    if settings.kind == "http":
+        from pipelines.sources.http import HttpSource
+
+        return HttpSource(settings, start)
+    if settings.kind == "sql":
+        from pipelines.sources.sql import SqlSource
+
+        return SqlSource(settings, start)
     raise SourceError(f"source {settings.name!r}: unsupported kind {settings.kind!r}")
+
+
+def pull(settings: SourceSettings, base_dir: Path, start: Start | None = None) -> Extraction:
+    """Every new record of one source and the checkpoint to store once they are committed."""
+    connector = open_source(settings, base_dir, start)
+    records = list(connector.extract())
+    return Extraction(records=records, checkpoint=connector.checkpoint())

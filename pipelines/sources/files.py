@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import io
 import json
 import logging
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.settings import FILE_FORMATS, SourceSettings
+from pipelines.sources.progress import Checkpoint, Start
 from pipelines.sources.records import RawRecord
+from storage.state import FileFingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +30,18 @@ class SourceError(RuntimeError):
 
 
 class FileSource:
-    """Reads every file matching the source's glob, in name order."""
+    """Reads the files matching the source's glob, in name order, skipping those its ledger holds unchanged.
 
-    def __init__(self, settings: SourceSettings, base_dir: Path) -> None:
+    A file is known by path, size, mtime and sha256: a touched but identical file is not read again, a changed one
+    is (its rows merge by feedback_id). `checkpoint()` gives the files read, for the ledger once committed.
+    """
+
+    def __init__(self, settings: SourceSettings, base_dir: Path, start: Start | None = None) -> None:
         self.settings = settings
         self.pattern = settings.resolved_path(base_dir)
+        self.start = start or Start()
+        self._seen: dict[str, FileFingerprint] = {}
+        self.skipped: list[Path] = []
 
     def files(self) -> list[Path]:
         paths = sorted(Path(name) for name in glob.glob(self.pattern, recursive=True) if Path(name).is_file())
@@ -38,10 +50,35 @@ class FileSource:
         return paths
 
     def extract(self) -> Iterator[RawRecord]:
+        since = (
+            datetime.combine(self.start.since, time(), tzinfo=timezone.utc).timestamp() * 1e9
+            if self.start.since else None
+        )
         for path in self.files():
+            key = str(path.resolve())
+            known = self.start.ledger.get(key)
+            stat = path.stat()
+            forced = since is not None and stat.st_mtime_ns >= since
+            if not forced and known and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                self.skipped.append(path)
+                continue
+            payload = path.read_bytes()
+            seen = FileFingerprint(size=len(payload), mtime_ns=stat.st_mtime_ns, sha256=hashlib.sha256(payload).hexdigest())
+            if not forced and known and known.sha256 == seen.sha256:
+                logger.info("source %s: %s was touched but is unchanged, not read again", self.settings.name, path)
+                self.skipped.append(path)
+                self._seen[key] = seen
+                continue
             file_format = self.settings.file_format or format_of(path)
             logger.info("source %s: reading %s as %s", self.settings.name, path, file_format)
-            yield from read_records(path, file_format, self.settings.encoding)
+            yield from records_from_bytes(payload, path, file_format, self.settings.encoding)
+            self._seen[key] = seen
+        if self.skipped:
+            logger.info("source %s: %d files already processed, skipped", self.settings.name, len(self.skipped))
+
+    def checkpoint(self) -> Checkpoint:
+        """The files read so far (with their fingerprints), to add to the ledger once their rows are committed."""
+        return Checkpoint(files=dict(self._seen))
 
 
 def format_of(path: Path) -> str:
@@ -54,13 +91,22 @@ def format_of(path: Path) -> str:
 
 def read_records(path: Path, file_format: str, encoding: str = "utf-8-sig") -> Iterator[RawRecord]:
     """Raw records of one file; a line that cannot be parsed becomes a record carrying its error."""
+    return records_from_bytes(path.read_bytes(), path, file_format, encoding)
+
+
+def records_from_bytes(payload: bytes, path: Path, file_format: str, encoding: str = "utf-8-sig") -> Iterator[RawRecord]:
+    """Raw records of a file's bytes (read once, so the records match the fingerprint taken of them)."""
     if file_format == "parquet":
-        for index, row in enumerate(pq.read_table(path).to_pylist(), start=1):
+        try:
+            table = pq.read_table(pa.BufferReader(payload))
+        except (pa.ArrowInvalid, OSError) as error:
+            raise SourceError(f"{path} is not a readable Parquet file: {error}") from error
+        for index, row in enumerate(table.to_pylist(), start=1):
             yield RawRecord(origin=f"{path.name}:{index}", data=row)
         return
     if file_format not in FILE_FORMATS:
         raise SourceError(f"unknown file format {file_format!r} for {path}; expected one of {list(FILE_FORMATS)}")
-    text = decode(path.read_bytes(), encoding, path)
+    text = decode(payload, encoding, path)
     if file_format == "csv":
         yield from _csv_records(text, path)
     else:
@@ -79,7 +125,12 @@ def decode(payload: bytes, encoding: str, path: Path) -> str:
         raise SourceError(f"{path} cannot be decoded as {encoding}: {error}") from error
 
 
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+"""Largest CSV cell read (the csv module's default, 128 KiB, would fail a whole file on one long review)."""
+
+
 def _csv_records(text: str, path: Path) -> Iterator[RawRecord]:
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise SourceError(f"{path} has no CSV header row")

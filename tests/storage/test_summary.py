@@ -41,3 +41,26 @@ def test_counts_and_metrics_per_group() -> None:
     social = summary.loc["social"]
     assert social["n_feedback"] == 1 and social["cause_delay"] == 1
     assert social["n_rated"] == 0
+
+
+def test_shares_and_answer_counts() -> None:
+    feedback = pa.Table.from_pylist(
+        [
+            {"feedback_id": str(i), "created_date": DAY, "source": "s", "channel": "chat", "language": "es",
+             "rating": None, "rating_scale": None, "nps": 8 if i < 2 else None, "csat": None, "ces": 3}
+            for i in range(4)
+        ]
+    )
+    scored = pa.Table.from_pylist(
+        [
+            {"feedback_id": "0", "sentiment": "negative", "causes": ["delay", "rudeness"]},
+            {"feedback_id": "1", "sentiment": "negative", "causes": ["delay"]},
+            {"feedback_id": "2", "sentiment": "neutral", "causes": []},
+            {"feedback_id": "3", "sentiment": "positive", "causes": []},
+        ]
+    )
+    row = daily_summary(feedback, scored).iloc[0]
+    assert row["negative_pct"] == pytest.approx(50.0)
+    assert row["cause_delay_pct"] == pytest.approx(50.0) and row["cause_rudeness_pct"] == pytest.approx(25.0)
+    assert row["cause_overcharge_pct"] == pytest.approx(0.0)
+    assert (row["n_nps"], row["n_csat"], row["n_ces"]) == (2, 0, 4)

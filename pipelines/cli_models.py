@@ -1,0 +1,210 @@
+"""The data scientist's commands of `causa`: train, models (list, show, promote), explain, review-queue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+logger = logging.getLogger("causa")
+
+
+def _ngram_range(text: str) -> tuple[int, int] | None:
+    if text.lower() in ("none", "off", ""):
+        return None
+    try:
+        low, high = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LOW,HIGH or 'none': {text!r}") from None
+    if not 1 <= low <= high:
+        raise argparse.ArgumentTypeError(f"need 1 <= LOW <= HIGH, got {text!r}")
+    return low, high
+
+
+def _registry_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    parser.add_argument("--registry", type=Path, help="model registry folder (default: model.registry, else <lake>/models)")
+
+
+def add_model_commands(commands: argparse._SubParsersAction) -> None:
+    """Registers the subcommands on `causa`'s parser."""
+    train = commands.add_parser("train", help="train a model version on a labelled file (or star ratings)")
+    train.add_argument("--labels", type=Path, required=True, help="CSV, JSONL or Parquet with a text column and labels")
+    train.add_argument("--text-col", default="text")
+    train.add_argument("--sentiment-col", default="sentiment", help="negative / neutral / positive")
+    train.add_argument("--causes-col", default="causes", help="list, JSON list or 'a;b' text; new causes allowed")
+    train.add_argument("--language-col", default="language", help="en/pt/es/ro/ru; detected when absent")
+    train.add_argument("--from-ratings", metavar="RATING_COL", help="derive sentiment from this rating column")
+    train.add_argument("--rating-scale", default="1-5", help="1-5 (default), 1-10, 0-10, 1-100 or any LO-HI")
+    train.add_argument("--split-col", help="column marking held-out rows ('test'); default: a random split")
+    train.add_argument("--test-size", type=float, default=0.2, help="held-out share of a random split (default 0.2)")
+    train.add_argument("--random-state", type=int, default=42)
+    train.add_argument("--base", choices=("starter", "none"), default="starter",
+                       help="also train on the starter corpus (keeps the four causes and five languages; default)")
+    train.add_argument("--char-ngrams", type=_ngram_range, default=None, metavar="LOW,HIGH",
+                       help="character n-gram features, e.g. 2,5 (default: none)")
+    train.add_argument("--sentiment-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
+    train.add_argument("--cause-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
+    train.add_argument("--name", help="version name (default: model-<UTC timestamp>)")
+    train.add_argument("--promote", action="store_true", help="promote it if not worse than the current model")
+    _registry_options(train)
+
+    models = commands.add_parser("models", help="the model registry: list, show, promote")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    listing = model_commands.add_parser("list", help="registered versions with their held-out scores")
+    _registry_options(listing)
+    show = model_commands.add_parser("show", help="a version's model card and manifest check")
+    show.add_argument("version")
+    _registry_options(show)
+    promote = model_commands.add_parser("promote", help="make a version the one the nightly run scores with")
+    promote.add_argument("version")
+    promote.add_argument("--force", action="store_true", help="promote even if it is worse than the current one")
+    promote.add_argument("--labels", type=Path, help="compare on this labelled file instead of the held-out rows")
+    _registry_options(promote)
+
+    explain = commands.add_parser("explain", help="why the model labels a text the way it does")
+    explain.add_argument("text")
+    explain.add_argument("--json", action="store_true", help="print JSON")
+    explain.add_argument("--language", help="en/pt/es/ro/ru (default: detected)")
+    explain.add_argument("--model", default="promoted", help="version (default: the promoted one, else shipped)")
+    _registry_options(explain)
+
+    queue = commands.add_parser("review-queue", help="the lake items the model is least sure of, to label next")
+    queue.add_argument("--n", type=int, default=200, help="how many items (default 200)")
+    queue.add_argument("-o", "--output", type=Path, required=True, help="CSV or JSONL to write")
+    queue.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+
+
+def _registry(args: argparse.Namespace):
+    from pipelines.settings import load_settings
+    from storage.registry import ModelRegistry
+
+    root = args.registry or load_settings(args.config).registry_root
+    return ModelRegistry(root)
+
+
+def _integrity_guard(function):
+    """A model that fails its hash check is an error message and exit code 2, not a traceback."""
+    def guarded(args: argparse.Namespace) -> int:
+        from nlp.model_store import ModelIntegrityError
+
+        try:
+            return function(args)
+        except ModelIntegrityError as error:
+            logger.error("%s", error)
+            return 2
+    guarded.__doc__ = function.__doc__
+    return guarded
+
+
+@_integrity_guard
+def command_train(args: argparse.Namespace) -> int:
+    from pipelines.promotion import PromotionRefused, promote
+    from pipelines.training import TrainingOptions, train_file
+
+    options = TrainingOptions(
+        text_col=args.text_col, sentiment_col=args.sentiment_col, causes_col=args.causes_col,
+        language_col=args.language_col, from_ratings=args.from_ratings, rating_scale=args.rating_scale,
+        split_col=args.split_col, test_size=args.test_size, random_state=args.random_state, base=args.base,
+        char_ngrams=args.char_ngrams, sentiment_C=args.sentiment_c, cause_C=args.cause_c,
+    )
+    registry = _registry(args)
+    result = train_file(args.labels, registry, args.name, options)
+    sys.stdout.write(f"registered {result.version} in {result.path} ({result.seconds:.1f} s training)\n")
+    sys.stdout.write(_scores_line(result.metrics) + "\n")
+    if args.promote:
+        try:
+            comparison = promote(registry, result.version)
+        except PromotionRefused as refused:
+            sys.stdout.write(f"{refused}\n")
+            return 1
+        sys.stdout.write(f"promoted {result.version}: {comparison.describe()}\n")
+    return 0
+
+
+def _scores_line(metrics: dict) -> str:
+    from pipelines.promotion import headline
+
+    ours = headline(metrics.get("model", {}))
+    text = "held-out: " + ", ".join(f"{k} {v:.3f}" for k, v in ours.items())
+    if "baseline" in metrics:
+        theirs = headline(metrics["baseline"]["report"])
+        text += f" (current {metrics['baseline']['version']}: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in theirs.items()) + ")"
+    return text
+
+
+@_integrity_guard
+def command_models(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.models_command == "list":
+        return _list_models(registry)
+    if args.models_command == "show":
+        info = registry.info(args.version)
+        registry.verify(args.version)
+        sys.stdout.write((info.path / "README.md").read_text(encoding="utf-8"))
+        sys.stdout.write(f"\nfiles: {len(info.manifest['files'])}, all match manifest.json"
+                         f"{'; this version is promoted' if info.promoted else ''}\n")
+        return 0
+    from pipelines.promotion import promote
+
+    comparison = promote(registry, args.version, force=args.force, labels=args.labels)
+    sys.stdout.write(f"promoted {args.version}: {comparison.describe()}\n")
+    return 0
+
+
+def _list_models(registry) -> int:
+    from pipelines.promotion import headline
+
+    versions = registry.versions()
+    promoted = registry.promoted()
+    sys.stdout.write(f"registry {registry.root}: {len(versions)} versions; promoted: {promoted or 'none (shipped default)'}\n")
+    for version in versions:
+        info = registry.info(version)
+        scores = headline(info.metrics.get("model", {}))
+        figures = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+        counts = info.manifest.get("training_data", {}).get("counts", {})
+        mark = "*" if version == promoted else " "
+        sys.stdout.write(f"{mark} {version:<32} {info.manifest.get('created', '?'):<26} "
+                         f"train {counts.get('train', '?'):>7}  {figures}\n")
+    return 0
+
+
+@_integrity_guard
+def command_explain(args: argparse.Namespace) -> int:
+    from nlp.language import LanguageDetector
+    from pipelines.explain import explain, format_explanation
+    from pipelines.model_versions import model_for
+
+    registry = _registry(args)
+    model, version = model_for(args.model, registry.root)
+    language = args.language or LanguageDetector().detect_many([args.text])[0]
+    result = {"model_version": version, **explain(model, args.text, language)}
+    if args.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(f"model {version}\n" + format_explanation(result))
+    return 0
+
+
+def command_review_queue(args: argparse.Namespace) -> int:
+    from pipelines.review_queue import review_queue, write_queue
+    from pipelines.settings import load_settings
+    from storage.lake import Lake
+
+    settings = load_settings(args.config)
+    frame = review_queue(Lake(settings.lake_root), args.n)
+    write_queue(frame, args.output)
+    sys.stdout.write(f"wrote {len(frame)} items to label into {args.output} "
+                     f"(fill in 'sentiment' and 'causes', then: causa train --labels {args.output})\n")
+    return 0
+
+
+MODEL_COMMANDS = {
+    "train": command_train,
+    "models": command_models,
+    "explain": command_explain,
+    "review-queue": command_review_queue,
+}

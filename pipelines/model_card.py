@@ -1,0 +1,74 @@
+"""The model card (README.md of a registered version): what was trained on what, and how well it does."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+def model_card(version: str, manifest: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
+    """Markdown a person can read: data, parameters, held-out results next to the model it was compared with."""
+    data = manifest.get("training_data", {})
+    counts = data.get("counts", {})
+    parameters = manifest.get("parameters", {})
+    lines = [
+        f"# causa model {version}",
+        "",
+        f"Created {manifest.get('created', '?')} by causa {manifest.get('code_version', '?')}.",
+        "",
+        "## Training data",
+        "",
+        f"- file: `{data.get('path', data.get('name', '?'))}` (sha256 `{data.get('fingerprint', '?')}`)",
+        f"- rows: {counts.get('rows', '?')} read, {counts.get('labelled', '?')} labelled, "
+        f"{counts.get('train', '?')} for training, {counts.get('heldout', '?')} held out for evaluation",
+    ]
+    if data.get("derived_from_ratings"):
+        lines.append(f"- sentiment derived from the rating column `{data['derived_from_ratings']}` "
+                     f"on the scale {parameters.get('rating_scale', '?')}")
+    if "base" in data:
+        lines.append(f"- plus the {data['base']['name']} ({data['base']['rows']} rows) for training only")
+    lines += [
+        "",
+        "## Model",
+        "",
+        f"- causes: {', '.join(parameters.get('causes', [])) or 'none'}",
+        f"- languages: {', '.join(parameters.get('languages', []))}",
+        f"- character n-grams: {parameters.get('char_ngrams') or 'off'}; sentiment C {parameters.get('sentiment_C')}, "
+        f"cause C {parameters.get('cause_C')}",
+        f"- trained in {metrics.get('training_seconds', '?')} s",
+        "",
+        f"## Held-out results ({metrics.get('heldout_rows', '?')} rows)",
+        "",
+    ]
+    ours = metrics.get("model", {}).get("all", {})
+    baseline = metrics.get("baseline")
+    theirs = baseline["report"].get("all", {}) if baseline else {}
+    header = "| metric | this model |" + (f" {baseline['version']} |" if baseline else "")
+    lines += [header, "|---|---|" + ("---|" if baseline else "")]
+    for label, key in (("sentiment macro-F1", "macro_f1"), ("sentiment accuracy", "accuracy")):
+        if "sentiment" in ours:
+            row = f"| {label} | {ours['sentiment'][key]:.3f} |"
+            if baseline and "sentiment" in theirs:
+                row += f" {theirs['sentiment'][key]:.3f} |"
+            lines.append(row)
+    if "causes_macro_f1" in ours:
+        row = f"| causes macro-F1 | {ours['causes_macro_f1']:.3f} |"
+        if baseline and "causes_macro_f1" in theirs:
+            row += f" {theirs['causes_macro_f1']:.3f} |"
+        lines.append(row)
+        for cause, scores in ours.get("causes", {}).items():
+            lines.append(f"| {cause} F1 (n {scores['support']}) | {scores['f1']:.3f} |" + (" |" if baseline else ""))
+    if "sentiment" in ours:
+        lines += ["", "Per sentiment class (precision / recall / F1 / support):", ""]
+        for label, scores in ours["sentiment"]["classes"].items():
+            lines.append(f"- {label}: {scores['precision']:.3f} / {scores['recall']:.3f} / {scores['f1']:.3f} / "
+                         f"{scores['support']}")
+    lines += [
+        "",
+        "## Use",
+        "",
+        f"`causa models promote {version}` makes the nightly run score with it (refused if it is worse than the",
+        "promoted model on the held-out rows, unless `--force`). Every file of this folder is listed with its",
+        "sha256 in manifest.json; a changed file makes loading fail.",
+        "",
+    ]
+    return "\n".join(lines)

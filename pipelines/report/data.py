@@ -1,0 +1,268 @@
+"""Everything the report shows, computed from the lake tables (pure data: no HTML here)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Sequence
+
+import pandas as pd
+
+from nlp.analysis import TextAnalyser
+from nlp.redact import redact
+from nlp.themes import find_themes, stop_keys
+from storage.alerts import detect_spikes, window_start
+from storage.impact import cause_impact
+from storage.lake import Lake
+from storage.schemas import ALERTS, FEEDBACK, SCORED, SENTIMENTS, daily_summary_spec
+
+logger = logging.getLogger(__name__)
+
+KPI_WINDOW_DAYS = 7
+DEFAULT_PERIOD_DAYS = 90
+EXAMPLES_PER_CAUSE = 3
+EXAMPLES_PER_THEME = 3
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A headline number over the last KPI_WINDOW_DAYS days of the period and over the days before them."""
+
+    name: str
+    label: str
+    value: float | None
+    previous: float | None
+    unit: str = ""
+    higher_is_better: bool = True
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass(frozen=True)
+class EvidenceExample:
+    cause: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    """Character offsets of the evidence in `text`."""
+    language: str
+    channel: str
+    created_date: date
+    score: float
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    terms: tuple[str, ...]
+    size: int
+    weekly: tuple[int, ...]
+    """Members per week of the period (the same weeks as ReportData.weeks)."""
+    examples: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+@dataclass
+class ReportData:
+    start: date
+    end: date
+    causes: tuple[str, ...]
+    channels: tuple[str, ...]
+    n_feedback: int
+    kpis: list[Kpi]
+    weeks: list[date]
+    """Monday of each week of the period."""
+    sentiment_weekly: dict[str, list[int]]
+    causes_weekly: dict[str, dict[str, list[int]]]
+    """channel -> cause -> items per week."""
+    alerts: pd.DataFrame
+    impact: pd.DataFrame
+    themes: list[ThemeView]
+    n_unexplained: int
+    languages: dict[str, int]
+    evidence: dict[str, list[EvidenceExample]] = field(default_factory=dict)
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def period_days(lake: Lake, start: date | None, end: date | None, causes: Sequence[str]) -> list[date]:
+    """The days with a daily_summary partition within [start, end]; without `start`, the DEFAULT_PERIOD_DAYS days
+    up to the last day with data (or `end`)."""
+    days = [d for d in lake.partitions(daily_summary_spec(causes)) if end is None or d <= end]
+    if days and start is None:
+        start = (end or days[-1]) - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    days = [d for d in days if start is None or d >= start]
+    if not days:
+        raise ValueError(f"no daily_summary data in {lake.root} between {start or 'the beginning'} and {end or 'the end'}")
+    return days
+
+
+def build_report_data(
+    lake: Lake, analyser: TextAnalyser, causes: Sequence[str], start: date | None = None, end: date | None = None
+) -> ReportData:
+    """Read the lake for [start, end] (default: all of it) and compute every section of the report."""
+    causes = tuple(causes)
+    days = period_days(lake, start, end, causes)
+    start, end = start or days[0], end or days[-1]
+    summary = lake.read(daily_summary_spec(causes), days).to_pandas()
+    items = _items(lake, days)
+    weeks = sorted({week_of(d) for d in days})
+    summary["week"] = summary["created_date"].map(week_of)
+    channels = tuple(sorted(summary["channel"].unique()))
+    return ReportData(
+        start=start,
+        end=end,
+        causes=causes,
+        channels=channels,
+        n_feedback=int(summary["n_feedback"].sum()),
+        kpis=headline_kpis(summary, end, causes),
+        weeks=weeks,
+        sentiment_weekly={s: _weekly(summary, f"n_{s}", weeks) for s in SENTIMENTS},
+        causes_weekly={
+            channel: {c: _weekly(summary[summary["channel"] == channel], f"cause_{c}", weeks) for c in causes}
+            for channel in channels
+        },
+        alerts=_alerts(lake, days, causes),
+        impact=cause_impact(items, causes),
+        themes=unexplained_themes(items, analyser, weeks),
+        n_unexplained=int(_unexplained(items).shape[0]),
+        languages={k: int(v) for k, v in summary.groupby("language")["n_feedback"].sum().sort_values(ascending=False).items()},
+        evidence=evidence_examples(items, causes),
+    )
+
+
+def _items(lake: Lake, days: Sequence[date]) -> pd.DataFrame:
+    feedback = lake.read(FEEDBACK, days).to_pandas()
+    scored = lake.read(SCORED, days).select(["feedback_id", "sentiment", "causes", "cause_scores", "evidence"]).to_pandas()
+    return feedback.merge(scored, on="feedback_id", how="inner")
+
+
+def _weekly(summary: pd.DataFrame, column: str, weeks: Sequence[date]) -> list[int]:
+    by_week = summary.groupby("week")[column].sum()
+    return [int(by_week.get(week, 0)) for week in weeks]
+
+
+def aggregate_metrics(summary: pd.DataFrame, causes: Sequence[str]) -> dict[str, float | None]:
+    """Service metrics over any set of daily_summary rows, weighted by the counts behind each metric."""
+    n = float(summary["n_feedback"].sum())
+
+    def weighted(value: str, weight: str) -> float | None:
+        rows = summary[summary[weight] > 0]
+        total = float(rows[weight].sum())
+        return float((rows[value] * rows[weight]).sum() / total) if total else None
+
+    metrics: dict[str, float | None] = {
+        "n_feedback": n,
+        "negative_pct": 100.0 * float(summary["n_negative"].sum()) / n if n else None,
+        "avg_rating": weighted("avg_rating", "n_rated"),
+        "csat_pct": weighted("csat_pct", "n_csat"),
+        "nps": weighted("nps", "n_nps"),
+        "ces_avg": weighted("ces_avg", "n_ces"),
+    }
+    for cause in causes:
+        metrics[f"cause_{cause}_pct"] = 100.0 * float(summary[f"cause_{cause}"].sum()) / n if n else None
+    return metrics
+
+
+KPI_LABELS = (
+    ("n_feedback", "Feedback items", "", True),
+    ("negative_pct", "Negative", "%", False),
+    ("avg_rating", "Average rating (1-5)", "", True),
+    ("csat_pct", "CSAT", "%", True),
+    ("nps", "NPS", "", True),
+    ("ces_avg", "Customer effort (1-7)", "", False),
+)
+
+
+def headline_kpis(summary: pd.DataFrame, end: date, causes: Sequence[str]) -> list[Kpi]:
+    """KPIs of the last KPI_WINDOW_DAYS days up to `end` against the KPI_WINDOW_DAYS days before."""
+    current_from = end - timedelta(days=KPI_WINDOW_DAYS - 1)
+    previous_from = current_from - timedelta(days=KPI_WINDOW_DAYS)
+    dates = summary["created_date"]
+    current = aggregate_metrics(summary[(dates >= current_from) & (dates <= end)], causes)
+    previous = aggregate_metrics(summary[(dates >= previous_from) & (dates < current_from)], causes)
+    kpis = [Kpi(name, label, current[name], previous[name], unit, better) for name, label, unit, better in KPI_LABELS]
+    kpis += [
+        Kpi(f"cause_{c}_pct", f"{c.replace('_', ' ').capitalize()}", current[f"cause_{c}_pct"],
+            previous[f"cause_{c}_pct"], "%", False)
+        for c in causes
+    ]
+    return kpis
+
+
+def _alerts(lake: Lake, days: Sequence[date], causes: Sequence[str]) -> pd.DataFrame:
+    """Stored alerts of the period; computed from daily_summary when the lake has no alerts table yet."""
+    if lake.table_path(ALERTS).is_dir():
+        alerts = lake.read(ALERTS, days).to_pandas()
+    else:
+        logger.info("no alerts table in %s: computing alerts for the report", lake.root)
+        spec = daily_summary_spec(causes)
+        needed = [d for d in lake.partitions(spec) if window_start(days) <= d <= days[-1]]
+        alerts = detect_spikes(lake.read(spec, needed).to_pandas(), days, causes)
+    return alerts.sort_values(["created_date", "cause", "channel"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def _unexplained(items: pd.DataFrame) -> pd.DataFrame:
+    no_cause = items["causes"].map(lambda values: values is None or len(values) == 0)
+    return items[(items["sentiment"] == "negative") & no_cause].sort_values(["created_date", "feedback_id"])
+
+
+def unexplained_themes(items: pd.DataFrame, analyser: TextAnalyser, weeks: Sequence[date]) -> list[ThemeView]:
+    """Themes among negative items that have none of the known causes."""
+    rows = _unexplained(items).reset_index(drop=True)
+    if rows.empty:
+        return []
+    analysed = analyser.analyse(rows["text"].tolist(), rows["language"].tolist())
+    views = []
+    for theme in find_themes(analysed, stop_keys(analyser)):
+        members = rows.iloc[list(theme.members)]
+        by_week = members["created_date"].map(week_of).value_counts()
+        views.append(
+            ThemeView(
+                terms=theme.terms,
+                size=len(theme.members),
+                weekly=tuple(int(by_week.get(week, 0)) for week in weeks),
+                examples=tuple(redact(text).text for text in members["text"].head(EXAMPLES_PER_THEME)),
+                languages=tuple(sorted(members["language"].unique())),
+            )
+        )
+    return views
+
+
+def evidence_examples(items: pd.DataFrame, causes: Sequence[str]) -> dict[str, list[EvidenceExample]]:
+    """For each cause, the items most confidently given it, with their evidence spans for that cause."""
+    examples: dict[str, list[EvidenceExample]] = {}
+    for cause in causes:
+        found = []
+        for row in items.itertuples(index=False):
+            if row.causes is None or cause not in row.causes:
+                continue
+            spans = tuple(
+                sorted((int(e["start"]), int(e["end"])) for e in (row.evidence if row.evidence is not None else [])
+                       if e["cause"] == cause and 0 <= e["start"] < e["end"] <= len(row.text))
+            )
+            if not spans:
+                continue
+            score = next((float(s["score"]) for s in row.cause_scores if s["cause"] == cause), math.nan)
+            found.append(EvidenceExample(cause, row.text, spans, row.language, row.channel, row.created_date, score))
+        found.sort(key=lambda e: (-e.score, e.created_date, e.text))
+        examples[cause] = _varied(found, EXAMPLES_PER_CAUSE)
+    return examples
+
+
+def _varied(examples: list[EvidenceExample], k: int) -> list[EvidenceExample]:
+    """Up to k examples, preferring different languages, best first."""
+    chosen: list[EvidenceExample] = []
+    for example in examples:
+        if len(chosen) < k and example.language not in {c.language for c in chosen}:
+            chosen.append(example)
+    for example in examples:
+        if len(chosen) < k and example not in chosen:
+            chosen.append(example)
+    return chosen

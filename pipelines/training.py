@@ -1,0 +1,334 @@
+"""`causa train`: a labelled file (or star ratings) in, a registered model version with held-out metrics out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import platform
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version as package_version
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+import pyarrow as pa
+from sklearn.model_selection import train_test_split
+
+from nlp.corpus import corpus_fingerprint, load_starter_corpus
+from nlp.cues import load_resources, packaged_resources_dir
+from nlp.evaluation import evaluate
+from nlp.language import LanguageDetector
+from nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
+from nlp.model_store import save_model
+from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
+from pipelines.labels import parse_causes
+from pipelines.model_card import model_card
+from pipelines.model_versions import model_for
+from pipelines.tabular_io import read_table_file, write_parquet
+from storage.registry import ModelRegistry
+
+logger = logging.getLogger(__name__)
+
+HELDOUT_FILE = "heldout.parquet"
+BASES = ("starter", "none")
+RATING_SCALES = {"1-5": (1.0, 5.0), "1-10": (1.0, 10.0), "0-10": (0.0, 10.0), "1-100": (1.0, 100.0), "0-100": (0.0, 100.0)}
+NEGATIVE_BELOW = 0.375
+POSITIVE_ABOVE = 0.625
+"""A rating r on a LO-HI scale is placed at x = (r - LO) / (HI - LO): negative if x < 0.375, positive if x > 0.625,
+else neutral. On 1-5 that is 1-2 / 3 / 4-5; on 1-10 it is 1-4 / 5-6 / 7-10; on 0-10 0-3 / 4-6 / 7-10; on 1-100
+1-38 / 39-62 / 63-100."""
+TEST_SPLIT_VALUES = ("test", "heldout", "holdout", "eval", "validation")
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """How to read the labelled file and train. Defaults reproduce the shipped model's settings."""
+
+    text_col: str = "text"
+    sentiment_col: str = "sentiment"
+    causes_col: str = "causes"
+    language_col: str = "language"
+    from_ratings: str | None = None
+    rating_scale: str = "1-5"
+    split_col: str | None = None
+    test_size: float = 0.2
+    random_state: int = 42
+    base: str = "starter"
+    char_ngrams: tuple[int, int] | None = None
+    sentiment_C: float = 4.0
+    cause_C: float = 4.0
+
+
+@dataclass
+class LabelledRows:
+    texts: list[str]
+    languages: list[str]
+    sentiments: list[str]
+    causes: list[tuple[str, ...]] | None
+    split: list[str] | None = None
+    dropped: int = 0
+
+
+@dataclass
+class TrainResult:
+    version: str
+    path: Path
+    metrics: dict[str, Any]
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def parse_rating_scale(text: str) -> tuple[float, float]:
+    """A named scale ("1-5", "1-10", "0-10", "1-100") or any "LO-HI" with LO < HI."""
+    if text in RATING_SCALES:
+        return RATING_SCALES[text]
+    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*", text)
+    if not match or float(match.group(1)) >= float(match.group(2)):
+        raise ValueError(f"rating scale {text!r} is not LO-HI with LO < HI (for example 1-5, 1-10, 0-10, 1-100)")
+    return float(match.group(1)), float(match.group(2))
+
+
+def rating_to_sentiment(rating: float, scale: tuple[float, float]) -> str:
+    low, high = scale
+    if not low <= rating <= high:
+        raise ValueError(f"rating {rating!r} is outside the scale {low:g}-{high:g}; pass --rating-scale")
+    position = (rating - low) / (high - low)
+    return "negative" if position < NEGATIVE_BELOW else "positive" if position > POSITIVE_ABOVE else "neutral"
+
+
+def file_fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).hexdigest()
+
+
+def rows_from_frame(frame: pd.DataFrame, options: TrainingOptions, where: str = "labels") -> LabelledRows:
+    """Texts, languages, sentiments (given or from ratings) and causes; rows without a sentiment are dropped."""
+    if options.text_col not in frame.columns:
+        raise ValueError(f"{where} has no text column {options.text_col!r}; its columns are {list(frame.columns)}")
+    label_col = options.from_ratings or options.sentiment_col
+    if label_col not in frame.columns:
+        what = "rating" if options.from_ratings else "sentiment"
+        raise ValueError(f"{where} has no {what} column {label_col!r}; its columns are {list(frame.columns)}")
+    scale = parse_rating_scale(options.rating_scale)
+    texts_all = ["" if _missing(v) else str(v) for v in frame[options.text_col].tolist()]
+    sentiments_all: list[str | None] = []
+    for row, value in enumerate(frame[label_col].tolist(), start=1):
+        if _missing(value) or (isinstance(value, str) and not value.strip()):
+            sentiments_all.append(None)
+        elif options.from_ratings:
+            try:
+                rating = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{where} row {row}: rating {value!r} is not a number") from None
+            sentiments_all.append(rating_to_sentiment(rating, scale))
+        else:
+            label = str(value).strip().lower()
+            if label not in SENTIMENTS:
+                raise ValueError(f"{where} row {row}: sentiment {value!r} is not one of {list(SENTIMENTS)}")
+            sentiments_all.append(label)
+    has_causes = options.causes_col in frame.columns
+    causes_all = (
+        [parse_causes(v, f"{where} row {row}") for row, v in enumerate(frame[options.causes_col].tolist(), 1)]
+        if has_causes else None
+    )
+    given = (
+        [None if _missing(v) else str(v).strip().lower() for v in frame[options.language_col].tolist()]
+        if options.language_col in frame.columns else [None] * len(texts_all)
+    )
+    split_all = None
+    if options.split_col:
+        if options.split_col not in frame.columns:
+            raise ValueError(f"{where} has no split column {options.split_col!r}; its columns are {list(frame.columns)}")
+        split_all = ["test" if str(v).strip().lower() in TEST_SPLIT_VALUES else "train" for v in frame[options.split_col]]
+    keep = [i for i, (text, label) in enumerate(zip(texts_all, sentiments_all)) if label is not None and text.strip()]
+    dropped = len(texts_all) - len(keep)
+    if dropped:
+        logger.info("%s: %d rows without text or sentiment label are left out", where, dropped)
+    if not keep:
+        raise ValueError(f"{where} has no rows with both a text and a sentiment label")
+    texts = [texts_all[i] for i in keep]
+    need_detection = [i for i in keep if given[i] not in SUPPORTED_LANGUAGES]
+    detected = dict(zip(need_detection, LanguageDetector().detect_many([texts_all[i] for i in need_detection])))
+    return LabelledRows(
+        texts=texts,
+        languages=[given[i] if given[i] in SUPPORTED_LANGUAGES else detected[i] for i in keep],
+        sentiments=[sentiments_all[i] for i in keep],  # type: ignore[misc]
+        causes=[causes_all[i] for i in keep] if causes_all is not None else None,
+        split=[split_all[i] for i in keep] if split_all is not None else None,
+        dropped=dropped,
+    )
+
+
+def split_indices(rows: LabelledRows, options: TrainingOptions) -> tuple[list[int], list[int]]:
+    """Training and held-out row indices: the split column if given, else a stratified random split."""
+    indices = list(range(len(rows.texts)))
+    if rows.split is not None:
+        train = [i for i in indices if rows.split[i] == "train"]
+        test = [i for i in indices if rows.split[i] == "test"]
+        if not train or not test:
+            raise ValueError(f"split column {options.split_col!r} must mark both training and test rows")
+        return train, test
+    if not 0 < options.test_size < 1:
+        raise ValueError(f"test size must be between 0 and 1, got {options.test_size!r}")
+    counts = pd.Series(rows.sentiments).value_counts()
+    stratify = rows.sentiments if counts.min() >= 2 else None
+    train, test = train_test_split(indices, test_size=options.test_size, random_state=options.random_state,
+                                   stratify=stratify)
+    return list(train), list(test)
+
+
+def model_causes(causes: Sequence[tuple[str, ...]] | None, base: str) -> tuple[str, ...]:
+    """The default four (when the starter corpus is in) plus every labelled cause with enough examples."""
+    known = list(DEFAULT_CAUSES) if base == "starter" else []
+    if causes is not None:
+        counts = pd.Series([cause for item in causes for cause in item], dtype=object).value_counts()
+        for cause, count in counts.items():
+            if cause in known:
+                continue
+            if count < MIN_CAUSE_EXAMPLES:
+                logger.warning("cause %r has only %d training examples (need %d); it is not learned",
+                               cause, count, MIN_CAUSE_EXAMPLES)
+                continue
+            known.append(str(cause))
+    return tuple(known)
+
+
+def train_version(
+    rows: LabelledRows,
+    registry: ModelRegistry,
+    name: str | None,
+    options: TrainingOptions,
+    training_data: dict[str, Any],
+    compare_with: str = "promoted",
+) -> TrainResult:
+    """Trains on the training split (plus the starter corpus if asked), evaluates on the held-out split, registers."""
+    if options.base not in BASES:
+        raise ValueError(f"base {options.base!r} is not one of {list(BASES)}")
+    version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
+    train, test = split_indices(rows, options)
+    texts = [rows.texts[i] for i in train]
+    languages = [rows.languages[i] for i in train]
+    sentiments = [rows.sentiments[i] for i in train]
+    causes = [rows.causes[i] for i in train] if rows.causes is not None else [()] * len(train)
+    base_rows = 0
+    if options.base == "starter":
+        corpus = load_starter_corpus()
+        base_rows = len(corpus)
+        texts += [item.text for item in corpus]
+        languages += [item.language for item in corpus]
+        sentiments += [item.sentiment for item in corpus]
+        causes += [item.causes for item in corpus]
+        training_data = {**training_data, "base": {"name": "starter corpus", "fingerprint": corpus_fingerprint(),
+                                                   "rows": base_rows}}
+    missing = [s for s in SENTIMENTS if s not in sentiments]
+    if missing:
+        raise ValueError(f"the training rows have no {missing} examples; all of {list(SENTIMENTS)} are needed "
+                         "(keep --base starter to add the starter corpus)")
+    cause_names = model_causes([rows.causes[i] for i in train] if rows.causes is not None else None, options.base)
+    if not cause_names:
+        raise ValueError("no cause to learn: the labels have no causes column with at least "
+                         f"{MIN_CAUSE_EXAMPLES} examples of a cause; add one, or keep --base starter")
+    languages_used = sorted(set(SUPPORTED_LANGUAGES) if options.base == "starter"
+                            else {lang for lang in languages if lang in SUPPORTED_LANGUAGES} or {"en"})
+    staging = registry.staging(version)
+    try:
+        started = time.perf_counter()
+        model = FeedbackModel(
+            load_resources(packaged_resources_dir(), languages_used), cause_names,
+            sentiment_C=options.sentiment_C, cause_C=options.cause_C, char_ngram_range=options.char_ngrams,
+        ).fit(texts, languages, sentiments, causes)
+        seconds = time.perf_counter() - started
+        heldout = _heldout_table(rows, test)
+        metrics = {
+            "heldout_rows": len(test),
+            "model": evaluate_on(model, heldout),
+            "training_seconds": round(seconds, 1),
+        }
+        try:
+            baseline, baseline_version = model_for(compare_with, registry.root)
+            metrics["baseline"] = {"version": baseline_version,
+                                   "report": evaluate_on(baseline, heldout, model.causes)}
+        except (ValueError, RuntimeError) as error:
+            logger.warning("could not evaluate the current model for comparison: %s", error)
+        counts = {"rows": len(rows.texts) + rows.dropped, "labelled": len(rows.texts), "dropped": rows.dropped,
+                  "train": len(train), "heldout": len(test), "base": base_rows}
+        parameters = {**asdict(options), "causes": list(cause_names), "languages": languages_used}
+        metadata = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "training_data": {**training_data, "counts": counts},
+            "parameters": parameters,
+            "code_version": _code_version(),
+            "libraries": _library_versions(),
+        }
+        save_model(model, staging, metadata)
+        write_parquet(heldout, staging / HELDOUT_FILE)
+        card = model_card(version, {**metadata, "version": version}, metrics)
+        path = registry.register(staging, version, metadata, metrics, card)
+    except BaseException:
+        registry.discard(staging)
+        raise
+    logger.info("registered model %s in %s (%.1f s training)", version, path, seconds)
+    return TrainResult(version, path, metrics, seconds, counts)
+
+
+def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions) -> TrainResult:
+    """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version."""
+    frame = read_table_file(path)
+    rows = rows_from_frame(frame, options, str(path))
+    data = {"path": str(path.resolve()), "fingerprint": file_fingerprint(path),
+            "derived_from_ratings": options.from_ratings}
+    return train_version(rows, registry, name, options, data)
+
+
+def evaluate_on(model: FeedbackModel, heldout: pa.Table, causes: Sequence[str] | None = None) -> dict[str, Any]:
+    """nlp.evaluation's report of `model` on a held-out table (text, language, sentiment, causes).
+
+    `causes` sets the causes the report covers (default: the model's), so two models are judged on the same ones.
+    """
+    data = heldout.to_pydict()
+    scores = model.score(data["text"], data["language"])
+    return evaluate(data["language"], data["sentiment"], [s.sentiment for s in scores],
+                    [None if c is None else tuple(c) for c in data["causes"]], [s.causes for s in scores],
+                    tuple(causes) if causes is not None else model.causes)
+
+
+def _heldout_table(rows: LabelledRows, test: Sequence[int]) -> pa.Table:
+    return pa.table({
+        "text": pa.array([rows.texts[i] for i in test], pa.string()),
+        "language": pa.array([rows.languages[i] for i in test], pa.string()),
+        "sentiment": pa.array([rows.sentiments[i] for i in test], pa.string()),
+        "causes": pa.array([list(rows.causes[i]) if rows.causes is not None else None for i in test],
+                           pa.list_(pa.string())),
+    })
+
+
+def _code_version() -> str:
+    try:
+        return package_version("causa-feedback")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _library_versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in ("scikit-learn", "spacy", "numpy", "scipy", "skops", "pandas", "pyarrow"):
+        try:
+            found[name] = package_version(name)
+        except PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

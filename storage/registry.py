@@ -1,0 +1,198 @@
+"""The model registry on disk: one folder per version, a manifest with the sha256 of every file, a promoted pointer.
+
+The registry knows folders, manifests and pointers, not models: nlp.model_store writes and loads the model files.
+Layout under the root (by default `<lake root>/models`):
+
+    <version>/manifest.json   version, created, training data, parameters, code and library versions, file hashes
+    <version>/metrics.json    metrics on the held-out split
+    <version>/README.md       the model card
+    <version>/...             the model files as nlp.model_store.save_model writes them
+    PROMOTED                  {"version": ..., "promoted_at": ..., "previous": ...}, replaced atomically
+    promotions.jsonl          every promotion, appended
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+CARD_FILE = "README.md"
+POINTER_FILE = "PROMOTED"
+HISTORY_FILE = "promotions.jsonl"
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+RESERVED_NAMES = frozenset({"default", "promoted"})
+STAGING_PREFIX = ".staging-"
+
+
+class RegistryError(ValueError):
+    """A version that is missing, badly named, already taken, or whose files do not match the manifest."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    path: Path
+    manifest: dict[str, Any]
+    metrics: dict[str, Any]
+    promoted: bool
+
+
+def check_version_name(version: str) -> str:
+    """The name itself if it can name a folder safely and is not a reserved word."""
+    if not VERSION_PATTERN.match(version) or version in RESERVED_NAMES:
+        raise RegistryError(
+            f"model version name {version!r} is not allowed: use letters, digits, '.', '_' or '-' "
+            f"(starting with a letter or digit), not {sorted(RESERVED_NAMES)}"
+        )
+    return version
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """sha256 of every file under `directory` except the manifest, by relative path (as nlp.model_store records)."""
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE and "__pycache__" not in path.parts
+    }
+
+
+class ModelRegistry:
+    """Versions of trained models under one root folder."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path(self, version: str) -> Path:
+        """The folder of an existing version."""
+        folder = self.root / check_version_name(version)
+        if not (folder / MANIFEST_FILE).is_file():
+            known = ", ".join(self.versions()) or "none"
+            raise RegistryError(f"model version {version!r} is not in the registry at {self.root} (versions: {known})")
+        return folder
+
+    def exists(self, version: str) -> bool:
+        return (self.root / check_version_name(version) / MANIFEST_FILE).is_file()
+
+    def versions(self) -> list[str]:
+        """Registered versions, oldest first (by the created time in their manifests)."""
+        if not self.root.is_dir():
+            return []
+        found = [
+            (self._manifest(folder).get("created", ""), folder.name)
+            for folder in self.root.iterdir()
+            if folder.is_dir() and not folder.name.startswith(".") and (folder / MANIFEST_FILE).is_file()
+        ]
+        return [name for _, name in sorted(found)]
+
+    def staging(self, version: str) -> Path:
+        """An empty private folder to write a new version into before `register` moves it in place."""
+        check_version_name(version)
+        if self.exists(version):
+            raise RegistryError(f"model version {version!r} already exists in {self.root}; choose another --name")
+        self.root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=self.root))
+
+    def register(
+        self,
+        staging: Path,
+        version: str,
+        metadata: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        card: str,
+    ) -> Path:
+        """Adds metrics and card to a staged folder, extends its manifest and renames it to `<root>/<version>`."""
+        check_version_name(version)
+        target = self.root / version
+        if target.exists():
+            raise RegistryError(f"model version {version!r} already exists in {self.root}; choose another --name")
+        _write_json(staging / METRICS_FILE, dict(metrics))
+        (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        manifest_path = staging / MANIFEST_FILE
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        manifest.update(metadata)
+        manifest["version"] = version
+        manifest["files"] = file_hashes(staging)
+        _write_json(manifest_path, manifest)
+        os.rename(staging, target)
+        return target
+
+    def discard(self, staging: Path) -> None:
+        """Removes a staged folder that will not be registered."""
+        if staging.parent == self.root and staging.name.startswith(STAGING_PREFIX):
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def info(self, version: str) -> VersionInfo:
+        folder = self.path(version)
+        metrics_path = folder / METRICS_FILE
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+        return VersionInfo(version, folder, self._manifest(folder), metrics, self.promoted() == version)
+
+    def verify(self, version: str) -> None:
+        """Raises RegistryError naming each file of the version that is missing, extra or changed."""
+        folder = self.path(version)
+        recorded: Mapping[str, str] = self._manifest(folder).get("files", {})
+        actual = file_hashes(folder)
+        problems = [f"{name} changed" for name in recorded if name in actual and actual[name] != recorded[name]]
+        problems += [f"{name} missing" for name in recorded if name not in actual]
+        problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
+        if problems:
+            raise RegistryError(f"model version {version!r} failed verification: {', '.join(sorted(problems))}")
+
+    def promoted(self) -> str | None:
+        """The promoted version, or None when none was promoted (the shipped default model is used)."""
+        pointer = self.root / POINTER_FILE
+        if not pointer.is_file():
+            return None
+        return json.loads(pointer.read_text(encoding="utf-8"))["version"]
+
+    def promote(self, version: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Points PROMOTED at `version` (written to a temporary file, then renamed) and logs it to the history."""
+        self.path(version)
+        record = {
+            "version": version,
+            "promoted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "previous": self.promoted(),
+            **(details or {}),
+        }
+        _write_json_atomically(self.root / POINTER_FILE, record)
+        with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as history:
+            history.write(json.dumps(record, sort_keys=True) + "\n")
+        return record
+
+    def history(self) -> list[dict[str, Any]]:
+        path = self.root / HISTORY_FILE
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    @staticmethod
+    def _manifest(folder: Path) -> dict[str, Any]:
+        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _write_json_atomically(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
