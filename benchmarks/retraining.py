@@ -29,8 +29,8 @@ MAX_SECONDS = 180
 MAX_RSS_MB = 4096
 SETTINGS = {
     # set: (training options, how the held-out split is made)
-    "airline_en": {"base": "none", "char_ngrams": (2, 5), "split_col": "split"},
-    "b2w_pt": {"base": "none", "char_ngrams": (2, 5), "split_col": "split"},
+    "airline_en": {"base": "starter", "char_ngrams": (2, 5), "split_col": "split"},
+    "b2w_pt": {"base": "starter", "char_ngrams": (2, 5), "split_col": "split"},
     "laroseda_ro": {"base": "starter", "char_ngrams": (2, 5), "from_ratings": "starRating"},
 }
 

@@ -33,7 +33,9 @@ frame.head()
 # all five languages stay covered (ratings carry no causes); `base="none"` trains on this file alone.
 
 # %%
-options = TrainingOptions(from_ratings=rating_col, base="starter")
+# `base_per_language` samples the starter corpus to keep this example quick; leave it out (None) for real use.
+options = TrainingOptions(from_ratings=rating_col, base="starter",
+                          base_per_language=int(os.environ.get("CAUSA_BASE_PER_LANGUAGE", "0")) or None)
 rows = rows_from_frame(frame, options, "notebook labels")
 result = train_version(rows, registry, None, options, {"name": labels or "bundled sample store reviews"})
 print(result.version, result.counts)

@@ -43,6 +43,8 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--random-state", type=int, default=42)
     train.add_argument("--base", choices=("starter", "none"), default="starter",
                        help="also train on the starter corpus (keeps the four causes and five languages; default)")
+    train.add_argument("--base-per-language", type=int, default=None, metavar="N",
+                       help="use a random N starter-corpus rows per language (default: all)")
     train.add_argument("--char-ngrams", type=_ngram_range, default=None, metavar="LOW,HIGH",
                        help="character n-gram features, e.g. 2,5 (default: none)")
     train.add_argument("--sentiment-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
@@ -108,6 +110,7 @@ def command_train(args: argparse.Namespace) -> int:
         text_col=args.text_col, sentiment_col=args.sentiment_col, causes_col=args.causes_col,
         language_col=args.language_col, from_ratings=args.from_ratings, rating_scale=args.rating_scale,
         split_col=args.split_col, test_size=args.test_size, random_state=args.random_state, base=args.base,
+        base_per_language=args.base_per_language,
         char_ngrams=args.char_ngrams, sentiment_C=args.sentiment_c, cause_C=args.cause_c,
     )
     registry = _registry(args)

@@ -59,5 +59,5 @@ def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
             safe[column] = safe[column].map(neutralise_cell)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    safe.to_csv(temporary, index=False, encoding="utf-8")
+    safe.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180: a bare CR is quoted
     temporary.replace(path)

@@ -58,6 +58,8 @@ class TrainingOptions:
     test_size: float = 0.2
     random_state: int = 42
     base: str = "starter"
+    base_per_language: int | None = None
+    """At most this many starter-corpus rows per language (a random sample); None: all of them."""
     char_ngrams: tuple[int, int] | None = None
     sentiment_C: float = 4.0
     cause_C: float = 4.0
@@ -223,7 +225,7 @@ def train_version(
     causes = [rows.causes[i] for i in train] if rows.causes is not None else [()] * len(train)
     base_rows = 0
     if options.base == "starter":
-        corpus = load_starter_corpus()
+        corpus = _sampled(load_starter_corpus(), options.base_per_language, options.random_state)
         base_rows = len(corpus)
         texts += [item.text for item in corpus]
         languages += [item.language for item in corpus]
@@ -311,6 +313,20 @@ def _heldout_table(rows: LabelledRows, test: Sequence[int]) -> pa.Table:
         "causes": pa.array([list(rows.causes[i]) if rows.causes is not None else None for i in test],
                            pa.list_(pa.string())),
     })
+
+
+def _sampled(corpus: list, per_language: int | None, random_state: int) -> list:
+    """The corpus, or a seeded random sample of at most `per_language` items of each language."""
+    if per_language is None:
+        return corpus
+    import random
+
+    chooser = random.Random(random_state)
+    chosen = []
+    for language in SUPPORTED_LANGUAGES:
+        items = [item for item in corpus if item.language == language]
+        chosen += chooser.sample(items, min(per_language, len(items)))
+    return chosen
 
 
 def _code_version() -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import time
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -112,7 +114,7 @@ class Lake:
         staging = self.root / STAGING_DIR
         if not staging.is_dir():
             return 0
-        leftovers = [path for path in staging.iterdir() if path.is_file()]
+        leftovers = [path for path in staging.iterdir() if path.is_file() and not _writer_alive(path)]
         for path in leftovers:
             path.unlink(missing_ok=True)
         if leftovers:
@@ -149,7 +151,7 @@ class Lake:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = self.root / STAGING_DIR
         staging.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=staging, prefix=f"{spec.name}-", suffix=".parquet")
+        handle, temp_name = tempfile.mkstemp(dir=staging, prefix=f"{spec.name}-{os.getpid()}-", suffix=".parquet")
         os.close(handle)
         try:
             pq.write_table(table, temp_name, compression="zstd")
@@ -201,6 +203,19 @@ def _conform(table: pa.Table, schema: pa.Schema, fill_missing: bool = False) -> 
     for name in missing:
         table = table.append_column(name, pa.nulls(table.num_rows, type=schema.field(name).type))
     return table.select(schema.names).cast(schema)
+
+
+_STAGED_BY = re.compile(r"-(\d+)-[^-]*\.parquet$")
+
+
+def _writer_alive(path: Path) -> bool:
+    """Whether the process that is writing this staging file (its pid is in the name) still runs."""
+    from storage.lock import _process_alive
+
+    match = _STAGED_BY.search(path.name)
+    if match is None:
+        return time.time() - path.stat().st_mtime < 3600
+    return _process_alive(int(match.group(1)))
 
 
 def _fsync_dir(path: Path) -> None:

@@ -29,6 +29,7 @@ def sample_lake(tmp_path_factory, prefect_server) -> Path:
 def test_notebook_runs(name: str, sample_lake: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CAUSA_LAKE", str(sample_lake))
     monkeypatch.setenv("CAUSA_REGISTRY", str(tmp_path / "models"))
+    monkeypatch.setenv("CAUSA_BASE_PER_LANGUAGE", "80")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(NOTEBOOKS.parent), os.environ.get("PYTHONPATH", "")]))
     notebook = jupytext.read(NOTEBOOKS / name)
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -106,3 +106,16 @@ def test_bad_limits_are_named(tmp_path) -> None:
         LakeLock(tmp_path, wait_seconds=-1)
     with pytest.raises(ValueError, match="stale_after_seconds"):
         LakeLock(tmp_path, stale_after_seconds=0)
+
+
+def test_staging_files_of_dead_writers_are_discarded_and_live_ones_kept(tmp_path) -> None:
+    from storage.lake import STAGING_DIR, Lake
+
+    staging = tmp_path / STAGING_DIR
+    staging.mkdir()
+    dead = staging / f"feedback-{dead_pid()}-abc123.parquet"
+    live = staging / f"feedback-{os.getpid()}-def456.parquet"
+    dead.write_bytes(b"half a file")
+    live.write_bytes(b"being written")
+    assert Lake(tmp_path).discard_staging() == 1
+    assert not dead.exists() and live.exists()
