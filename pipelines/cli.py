@@ -99,7 +99,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_score(args: argparse.Namespace) -> int:
-    from pipelines.flows import scoring_model
+    from pipelines.model_versions import scoring_model
     from pipelines.scoring import score_file
 
     model, version = scoring_model(args.model)
@@ -113,7 +113,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
     from nlp.evaluation import evaluate, format_report
     from nlp.language import LanguageDetector
-    from pipelines.flows import scoring_model
+    from pipelines.model_versions import scoring_model
     from pipelines.labels import read_labels
 
     model, version = scoring_model(args.model)
@@ -154,7 +154,7 @@ def command_sources(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from pipelines.flows import scoring_model
+    from pipelines.model_versions import scoring_model
     from pipelines.model_versions import resolve_version
     from pipelines.report import write_report
     from pipelines.settings import load_settings

@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from nlp.language import LanguageDetector
 from nlp.model import FeedbackModel
-from pipelines.model_versions import DEFAULT as DEFAULT_VERSION, model_for, resolve_version
+from pipelines.model_versions import resolve_version, scoring_model
 from pipelines.preparation import FeedbackBatch, prepare_feedback, quarantine_rows, scored_rows, stored_feedback_near
 from pipelines.settings import Settings, SourceSettings, load_settings
 from pipelines.sources import Extraction, RawRecord, Start, pull
@@ -56,17 +56,6 @@ class RunResult:
     lake_root: Path
     outcomes: tuple[SourceOutcome, ...]
     model_version: str
-
-
-def scoring_model(version: str, registry_root: Path | None = None) -> tuple[FeedbackModel, str]:
-    """The model to score with and its version name, verified and loaded once per process.
-
-    "default" is the shipped model; "promoted" the registry's promoted version (the shipped one if none is);
-    any other name a registered version. Without `registry_root` the configured registry is used.
-    """
-    if version != DEFAULT_VERSION and registry_root is None:
-        registry_root = load_settings().registry_root
-    return model_for(version, registry_root)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nlp.model import FeedbackModel
 from nlp.model_store import default_model_dir, load_model, read_manifest
+from pipelines.settings import load_settings
 from storage.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
@@ -42,3 +43,14 @@ def load_version(version: str, registry_root: Path | None) -> tuple[FeedbackMode
 def model_for(version: str, registry_root: Path | None) -> tuple[FeedbackModel, str]:
     """The model that `version` ("default", "promoted" or a name) means right now, and its recorded version."""
     return load_version(resolve_version(version, registry_root), registry_root)
+
+
+def scoring_model(version: str, registry_root: Path | None = None) -> tuple[FeedbackModel, str]:
+    """The model to score with and its version name, verified and loaded once per process.
+
+    "default" is the shipped model; "promoted" the registry's promoted version (the shipped one if none is);
+    any other name a registered version. Without `registry_root` the configured registry is used.
+    """
+    if version != DEFAULT and registry_root is None:
+        registry_root = load_settings().registry_root
+    return model_for(version, registry_root)

@@ -22,7 +22,7 @@ def prefect_server():
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from pipelines.flows import scoring_model
+    from pipelines.model_versions import scoring_model
 
     model, _ = scoring_model("default")
     return model
