@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -16,12 +15,12 @@ import skops.io as sio
 from nlp.cues import load_resources
 from nlp.features import FeedbackFeaturizer
 from nlp.model import FeedbackModel
+from storage.files import MANIFEST_FILE, file_hashes, manifest_problems
 
 logger = logging.getLogger(__name__)
 
 ESTIMATORS_FILE = "estimators.skops"
 MODEL_FILE = "model.json"
-MANIFEST_FILE = "manifest.json"
 RESOURCES_DIR = "resources"
 LEMMAS_DIR = "lemmas"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "nlp.estimators.CalibratedOneVsRestClassifier")
@@ -67,7 +66,7 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
             },
         },
     )
-    manifest = {**(metadata or {}), "files": _hashes(directory)}
+    manifest = {**(metadata or {}), "files": file_hashes(directory)}
     _write_json(directory / MANIFEST_FILE, manifest)
     return manifest
 
@@ -123,21 +122,9 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def verify_files(directory: Path, manifest: Mapping[str, Any]) -> None:
     """Raises ModelIntegrityError naming each file that is missing, extra or changed."""
-    recorded: Mapping[str, str] = manifest.get("files", {})
-    actual = _hashes(directory)
-    problems = [f"{name} changed" for name in recorded if name in actual and actual[name] != recorded[name]]
-    problems += [f"{name} missing" for name in recorded if name not in actual]
-    problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
+    problems = manifest_problems(directory, manifest.get("files", {}))
     if problems:
-        raise ModelIntegrityError(f"model at {directory} failed verification: {', '.join(sorted(problems))}")
-
-
-def _hashes(directory: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != MANIFEST_FILE and "__pycache__" not in path.parts
-    }
+        raise ModelIntegrityError(f"model at {directory} failed verification: {', '.join(problems)}")
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -13,7 +13,6 @@ Layout under the root (by default `<lake root>/models`):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-MANIFEST_FILE = "manifest.json"
+from storage.files import MANIFEST_FILE, file_hashes, manifest_problems, write_json_atomically
+
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
 POINTER_FILE = "PROMOTED"
@@ -55,15 +55,6 @@ def check_version_name(version: str) -> str:
             f"(starting with a letter or digit), not {sorted(RESERVED_NAMES)}"
         )
     return version
-
-
-def file_hashes(directory: Path) -> dict[str, str]:
-    """sha256 of every file under `directory` except the manifest, by relative path (as nlp.model_store records)."""
-    return {
-        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != MANIFEST_FILE and "__pycache__" not in path.parts
-    }
 
 
 class ModelRegistry:
@@ -140,11 +131,7 @@ class ModelRegistry:
     def verify(self, version: str) -> None:
         """Raises RegistryError naming each file of the version that is missing, extra or changed."""
         folder = self.path(version)
-        recorded: Mapping[str, str] = self._manifest(folder).get("files", {})
-        actual = file_hashes(folder)
-        problems = [f"{name} changed" for name in recorded if name in actual and actual[name] != recorded[name]]
-        problems += [f"{name} missing" for name in recorded if name not in actual]
-        problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
+        problems = manifest_problems(folder, self._manifest(folder).get("files", {}))
         if problems:
             raise RegistryError(f"model version {version!r} failed verification: {', '.join(sorted(problems))}")
 
@@ -164,7 +151,7 @@ class ModelRegistry:
             "previous": self.promoted(),
             **(details or {}),
         }
-        _write_json_atomically(self.root / POINTER_FILE, record)
+        write_json_atomically(self.root / POINTER_FILE, record)
         with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as history:
             history.write(json.dumps(record, sort_keys=True) + "\n")
         return record
@@ -182,17 +169,3 @@ class ModelRegistry:
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def _write_json_atomically(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

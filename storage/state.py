@@ -11,10 +11,11 @@ import json
 import logging
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from storage.files import write_json_atomically
 from typing import Any, Mapping
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class StateStore:
             return current
         record = {"source": source, **encode_watermark(new), "run_id": run_id,
                   "updated_at": datetime.now(timezone.utc).isoformat()}
-        self._write(self.source_dir(source) / WATERMARK_FILE, record)
+        write_json_atomically(self.source_dir(source) / WATERMARK_FILE, record)
         logger.info("source %s: watermark advanced to %s", source, record["value"])
         return new
 
@@ -154,7 +155,7 @@ class StateStore:
         now = datetime.now(timezone.utc).isoformat()
         for name, seen in files.items():
             raw["files"][name] = {"fingerprint": asdict(seen), "run_id": run_id, "recorded_at": now}
-        self._write(path, raw)
+        write_json_atomically(path, raw)
         logger.info("source %s: %d files recorded in the ledger", source, len(files))
 
     def _read(self, path: Path) -> dict[str, Any] | None:
@@ -167,16 +168,3 @@ class StateStore:
         if not isinstance(raw, dict):
             raise StateError(f"state file {path} must hold a JSON object")
         return raw
-
-    def _write(self, path: Path, content: Mapping[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as temp:
-                json.dump(content, temp, indent=1, sort_keys=True)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise

@@ -3,7 +3,6 @@ never corrupted."""
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import socket
