@@ -7,6 +7,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.flows import RunResult
+from storage.schemas import ALERTS, DAILY_SUMMARY, FEEDBACK, QUARANTINE, RUNS, SCORED
+
+TABLE_NAMES = {spec.name for spec in (FEEDBACK, SCORED, DAILY_SUMMARY, ALERTS, RUNS, QUARANTINE)}
 
 
 def run_summary_text(result: RunResult) -> str:
@@ -17,7 +20,10 @@ def run_summary_text(result: RunResult) -> str:
     root = Path(result.lake_root)
     if (root / "scored").is_dir():
         lines += lake_totals(root)
-    lines.append(f"tables: {root.resolve()}/{{feedback,scored,daily_summary,runs,quarantine}}")
+    tables = sorted(child.name for child in root.iterdir() if child.is_dir() and child.name in TABLE_NAMES)
+    lines.append(f"tables: {root.resolve()}/{{{','.join(tables)}}}")
+    if (root / "report.html").is_file():
+        lines.append(f"report: {(root / 'report.html').resolve()}")
     return "\n".join(lines) + "\n"
 
 
