@@ -90,8 +90,9 @@ class FeedbackModel:
         texts: Sequence[str],
         languages: Sequence[str],
         sentiments: Sequence[str],
-        causes: Sequence[Sequence[str]],
+        causes: Sequence[Sequence[str] | None],
     ) -> "FeedbackModel":
+        """Trains both models; a text whose causes are None (not labelled) trains sentiment only."""
         unknown = sorted(set(sentiments) - set(SENTIMENTS))
         if unknown:
             raise ValueError(f"unknown sentiment labels {unknown}; expected {list(SENTIMENTS)}")
@@ -100,7 +101,10 @@ class FeedbackModel:
         features = self.featurizer_.transform(analysed)
         labels = np.asarray(sentiments)
         self.sentiment_model_ = self._calibrated(self.sentiment_C, labels).fit(features, labels)
-        targets = np.array([[cause in item for cause in self.causes] for item in causes], dtype=int)
+        labelled = np.array([item is not None for item in causes])
+        if not labelled.any():
+            raise ValueError("no text has cause labels: at least the causes' examples are needed")
+        targets = np.array([[cause in item for cause in self.causes] for item in causes if item is not None], dtype=int)
         for cause, count in zip(self.causes, targets.sum(axis=0)):
             if count < MIN_CAUSE_EXAMPLES:
                 raise ValueError(
@@ -108,7 +112,7 @@ class FeedbackModel:
                 )
         self.cause_model_ = CalibratedOneVsRestClassifier(
             C=self.cause_C, threshold_bounds=THRESHOLD_BOUNDS, random_state=self.random_state
-        ).fit(features, targets)
+        ).fit(features[labelled], targets)
         self.lemma_tables = self._pruned_lemma_tables()
         self._analyser = None
         logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)

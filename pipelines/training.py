@@ -222,7 +222,9 @@ def train_version(
     texts = [rows.texts[i] for i in train]
     languages = [rows.languages[i] for i in train]
     sentiments = [rows.sentiments[i] for i in train]
-    causes = [rows.causes[i] for i in train] if rows.causes is not None else [()] * len(train)
+    causes: list[tuple[str, ...] | None] = (
+        [rows.causes[i] for i in train] if rows.causes is not None else [None] * len(train)
+    )
     base_rows = 0
     if options.base == "starter":
         corpus = _sampled(load_starter_corpus(), options.base_per_language, options.random_state)

@@ -91,3 +91,19 @@ def test_tampered_model_file_is_refused(trained: FeedbackModel, tmp_path) -> Non
 def test_unknown_sentiment_label_is_named() -> None:
     with pytest.raises(ValueError, match="'angry'"):
         FeedbackModel(RESOURCES, ("delay",)).fit(["x"], ["en"], ["angry"], [[]])
+
+
+def test_texts_without_cause_labels_train_sentiment_only() -> None:
+    texts, languages, sentiments, causes = make_training_set()
+    unlabelled = [f"{TRAIN[0][0]} (copy {i})" for i in range(40)]
+    model = FeedbackModel(RESOURCES, ("rudeness", "unresolved_issue", "overcharge", "delay")).fit(
+        texts + unlabelled, languages + ["en"] * 40, sentiments + ["negative"] * 40, causes + [None] * 40
+    )
+    [score] = model.score([TRAIN[0][0]], ["en"])
+    assert score.sentiment == "negative" and "delay" in score.causes
+
+
+def test_no_cause_labels_at_all_is_named() -> None:
+    texts, languages, sentiments, _ = make_training_set()
+    with pytest.raises(ValueError, match="no text has cause labels"):
+        FeedbackModel(RESOURCES, ("delay",)).fit(texts, languages, sentiments, [None] * len(texts))
