@@ -14,19 +14,10 @@ import pipelines.flows as flows
 from pipelines.cli import main
 from pipelines.flows import nightly
 from storage.state import StateStore
-from tests.pipelines.sources_server import FeedbackApi, make_items, start_api
+from tests.pipelines.sources_server import FeedbackApi, make_items
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 1)
-
-
-@pytest.fixture()
-def api():
-    server = start_api()
-    server.items = make_items(25)
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture()

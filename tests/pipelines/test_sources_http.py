@@ -12,16 +12,7 @@ from pipelines.settings import SettingsError, parse_settings
 from pipelines.sources import SourceError, Start
 from pipelines.sources.http import HttpSource, format_since, retry_after
 from pipelines.validation import validate_records
-from tests.pipelines.sources_server import FeedbackApi, make_items, start_api
-
-
-@pytest.fixture()
-def api():
-    server = start_api()
-    server.items = make_items(25)
-    yield server
-    server.shutdown()
-    server.server_close()
+from tests.pipelines.sources_server import FeedbackApi, make_items
 
 
 def http_source(address: str, **extra):
