@@ -31,13 +31,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
+
 if TYPE_CHECKING:  # pragma: no cover
     import lingua
 
 logger = logging.getLogger(__name__)
-
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "ro", "ru")
-OTHER_LANGUAGE = "other"
 
 # ---------------------------------------------------------------------------------------
 # Tunables. Scores are in "distinctive function word" units: a curated word only one
@@ -752,3 +751,11 @@ def _clean(text: str) -> str:
     if "@" in text or "&" in text or "://" in text or "www." in text:
         text = _NOISE_RE.sub(" ", text)
     return text
+
+
+def detect_with_hints(detector: LanguageDetector, texts: Sequence[str], hints: Sequence[str | None]) -> list[str]:
+    """Each text's given language where it is a supported one, else the detected one (only those are detected)."""
+    cleaned = [(hint or "").strip().lower() for hint in hints]
+    unknown = [index for index, hint in enumerate(cleaned) if hint not in SUPPORTED_LANGUAGES]
+    detected = dict(zip(unknown, detector.detect_many([texts[index] for index in unknown])))
+    return [detected.get(index, hint) for index, hint in enumerate(cleaned)]

@@ -72,18 +72,13 @@ class FeedbackModel:
         self.char_ngram_range = char_ngram_range
         self.random_state = random_state
         self._analyser: TextAnalyser | None = None
+        self._weights_cache: dict[str, dict[str, float]] = {}
 
     @property
     def analyser(self) -> TextAnalyser:
         if self._analyser is None:
             self._analyser = TextAnalyser(self.resources, self.lemma_tables)
         return self._analyser
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_analyser"] = None
-        state.pop("_weights_cache", None)
-        return state
 
     def fit(
         self,
@@ -96,6 +91,7 @@ class FeedbackModel:
         unknown = sorted(set(sentiments) - set(SENTIMENTS))
         if unknown:
             raise ValueError(f"unknown sentiment labels {unknown}; expected {list(SENTIMENTS)}")
+        self._weights_cache = {}
         analysed = self.analyser.analyse(list(texts), list(languages))
         self.featurizer_ = FeedbackFeaturizer(causes=self.causes, char_ngram_range=self.char_ngram_range).fit(analysed)
         features = self.featurizer_.transform(analysed)
@@ -199,7 +195,7 @@ class FeedbackModel:
 
     def word_weights(self, target: str) -> dict[str, float]:
         """Unigram weight of each token key for a cause, or for a sentiment class (cached)."""
-        cache = self.__dict__.setdefault("_weights_cache", {})
+        cache = self._weights_cache
         if target not in cache:
             vocabulary = self.featurizer_.words_.vocabulary_
             if target in self.causes:

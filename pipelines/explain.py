@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ def explain(model: FeedbackModel, text: str, language: str, top: int = TOP_FEATU
         "sentiment_features": _contributions(row, _weights(model.sentiment_model_, score.sentiment), names, spans, top),
         "causes": causes,
         "predicted_causes": list(score.causes),
-        "evidence": [{"cause": e.cause, "start": e.start, "end": e.end, "text": e.text} for e in score.evidence],
+        "evidence": [asdict(span) for span in score.evidence],
         "needs_review": score.needs_review,
     }
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 
 import pyarrow as pa
 
-from nlp.language import LanguageDetector
+from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import ItemScore
 from nlp.normalise import clean_text
 from nlp.redact import redact
-from nlp.taxonomy import SUPPORTED_LANGUAGES
 from pipelines.validation import Candidate, Rejected
 from storage.identity import author_hash, content_id, feedback_id
 from storage.lake import Lake
@@ -75,11 +74,12 @@ def prepare_feedback(
     ids = [ids[index] for index in kept]
     redacted = [cleaned[index] for index in kept]
     hashes = [hashes[index] for index in kept]
-    detected = detector.detect_many([item.text for item in redacted])
+    detected = detect_with_hints(
+        detector, [item.text for item in redacted], [latest[key].language_hint for key in ids]
+    )
     rows = []
     for key, text, language, hashed in zip(ids, redacted, detected, hashes):
         item = latest[key]
-        hint = (item.language_hint or "").lower()
         rows.append(
             {
                 "feedback_id": key,
@@ -89,7 +89,7 @@ def prepare_feedback(
                 "created_at": item.created_at,
                 "text": text.text,
                 "redactions": list(text.kinds),
-                "language": hint if hint in SUPPORTED_LANGUAGES else language,
+                "language": language,
                 "rating": item.rating,
                 "rating_scale": item.rating_scale,
                 "nps": item.nps,
@@ -167,8 +167,7 @@ def scored_rows(batch: FeedbackBatch, scores: Sequence[ItemScore], model_version
             "causes": list(score.causes),
             "cause_scores": [{"cause": cause, "score": value} for cause, value in score.cause_scores.items()],
             "evidence": [
-                {"cause": span.cause, "start": span.start, "end": span.end, "text": span.text}
-                for span in score.evidence
+                asdict(span) for span in score.evidence
             ],
             "needs_review": score.needs_review,
             "model_version": model_version,

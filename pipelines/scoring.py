@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
 
-from nlp.language import LanguageDetector
+from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import FeedbackModel
-from nlp.taxonomy import SENTIMENTS, SUPPORTED_LANGUAGES
+from nlp.taxonomy import SENTIMENTS
 from pipelines.tabular_io import read_table_file, write_parquet
 from storage.schemas import EVIDENCE_TYPE
 
@@ -37,10 +38,10 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel) -> int
     frame = read_table_file(input_path, required=("text",))
     texts = ["" if value is None else str(value) for value in frame["text"].tolist()]
     ids = [str(value) for value in frame["id"].tolist()] if "id" in frame.columns else [str(i) for i in range(len(texts))]
-    languages = LanguageDetector().detect_many(texts)
+    hints: list[str | None] = [None] * len(texts)
     if "language" in frame.columns:
-        given = [str(value).strip().lower() if value is not None else "" for value in frame["language"].tolist()]
-        languages = [hint if hint in SUPPORTED_LANGUAGES else detected for hint, detected in zip(given, languages)]
+        hints = [None if value is None else str(value) for value in frame["language"].tolist()]
+    languages = detect_with_hints(LanguageDetector(), texts, hints)
     scores = model.score(texts, languages)
     rows = [
         {
@@ -50,9 +51,7 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel) -> int
             **{f"p_{sentiment}": score.probabilities[sentiment] for sentiment in SENTIMENTS},
             "causes": list(score.causes),
             **{f"score_{cause}": score.cause_scores[cause] for cause in model.causes},
-            "evidence": [
-                {"cause": e.cause, "start": e.start, "end": e.end, "text": e.text} for e in score.evidence
-            ],
+            "evidence": [asdict(span) for span in score.evidence],
             "needs_review": score.needs_review,
         }
         for item_id, language, score in zip(ids, languages, scores)

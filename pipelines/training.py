@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 from nlp.corpus import corpus_fingerprint, load_starter_corpus
 from nlp.cues import load_resources, packaged_resources_dir
 from nlp.evaluation import evaluate
-from nlp.language import LanguageDetector
+from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
 from nlp.model_store import save_model
 from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
@@ -160,11 +160,9 @@ def rows_from_frame(frame: pd.DataFrame, options: TrainingOptions, where: str = 
     if not keep:
         raise ValueError(f"{where} has no rows with both a text and a sentiment label")
     texts = [texts_all[i] for i in keep]
-    need_detection = [i for i in keep if given[i] not in SUPPORTED_LANGUAGES]
-    detected = dict(zip(need_detection, LanguageDetector().detect_many([texts_all[i] for i in need_detection])))
     return LabelledRows(
         texts=texts,
-        languages=[given[i] if given[i] in SUPPORTED_LANGUAGES else detected[i] for i in keep],
+        languages=detect_with_hints(LanguageDetector(), texts, [given[i] for i in keep]),
         sentiments=[sentiments_all[i] for i in keep],  # type: ignore[misc]
         causes=[causes_all[i] for i in keep] if causes_all is not None else None,
         split=[split_all[i] for i in keep] if split_all is not None else None,
