@@ -6,13 +6,16 @@ import json
 import logging
 import os
 import re
-import time
+import shutil
 import tempfile
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -88,35 +91,28 @@ class Lake:
         `partition_values` gives each row's partition date. A partition whose content would not change is not
         rewritten, so repeating a write leaves the files exactly as they were.
         """
-        rows = _conform(rows, spec.schema)
-        if len(partition_values) != rows.num_rows:
-            raise ValueError(
-                f"{spec.name}: {len(partition_values)} partition values for {rows.num_rows} rows"
-            )
-        days = pc.cast(partition_values, pa.date32())
-        if days.null_count:
-            raise ValueError(f"{spec.name}: {days.null_count} rows have no {spec.partition_column}")
-        changed = 0
-        written = 0
-        for day in sorted(set(days.to_pylist())):
-            incoming = rows.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-            existing = self.read_partition(spec, day)
-            merged, n_changed = merge_by_key(existing, incoming, spec)
-            if n_changed:
-                self._replace_partition(spec, day, merged)
-                changed += n_changed
-                written += 1
-        logger.info("%s: %d rows offered, %d new or changed, %d partitions written", spec.name, rows.num_rows, changed, written)
-        return WriteStats(rows_offered=rows.num_rows, rows_changed=changed, partitions_written=written)
+        staged = self.stage(spec)
+        try:
+            staged.add(rows, partition_values)
+            return staged.commit()
+        finally:
+            staged.discard()
+
+    def stage(self, spec: TableSpec) -> StagedRows:
+        """A place to add rows in bounded batches before merging them all into the table at once."""
+        return StagedRows(self, spec)
 
     def discard_staging(self) -> int:
-        """Removes temporary files a killed run left in `.staging` (call only while holding the lake lock)."""
+        """Removes temporary files and staged batches a killed run left in `.staging` (call only while holding the lake lock)."""
         staging = self.root / STAGING_DIR
         if not staging.is_dir():
             return 0
-        leftovers = [path for path in staging.iterdir() if path.is_file() and not _writer_alive(path)]
+        leftovers = [path for path in staging.iterdir() if not _writer_alive(path)]
         for path in leftovers:
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         if leftovers:
             logger.warning("removed %d unfinished files a killed run left in %s", len(leftovers), staging)
         return len(leftovers)
@@ -142,10 +138,10 @@ class Lake:
             wanted = merged.to_pylist()
             if [_comparable(r, spec) for r in existing] == [_comparable(r, spec) for r in wanted]:
                 return False
-        self._replace_partition(spec, day, merged)
+        self._replace_partition(spec, day, merged.to_batches())
         return True
 
-    def _replace_partition(self, spec: TableSpec, day: date, table: pa.Table) -> None:
+    def _replace_partition(self, spec: TableSpec, day: date, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the partition beside the lake, then swap it in with one atomic rename."""
         target = self.partition_path(spec, day)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +150,9 @@ class Lake:
         handle, temp_name = tempfile.mkstemp(dir=staging, prefix=f"{spec.name}-{os.getpid()}-", suffix=".parquet")
         os.close(handle)
         try:
-            pq.write_table(table, temp_name, compression="zstd")
+            with pq.ParquetWriter(temp_name, spec.schema, compression="zstd") as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
             with open(temp_name, "rb") as written:
                 os.fsync(written.fileno())
             os.replace(temp_name, target)
@@ -162,6 +160,145 @@ class Lake:
             Path(temp_name).unlink(missing_ok=True)
             raise
         _fsync_dir(target.parent)
+
+
+class StagedRows:
+    """Rows of one table added in bounded batches, then merged into the lake's partitions by `commit`.
+
+    Batches wait in `.staging` as small Parquet files (one per batch and date), so memory holds one batch at a
+    time; `commit` merges each date's files with its partition in one pass and one atomic swap.
+    """
+
+    def __init__(self, lake: Lake, spec: TableSpec) -> None:
+        self.lake = lake
+        self.spec = spec
+        self.folder = lake.root / STAGING_DIR / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.files: dict[date, list[Path]] = {}
+        self.rows_offered = 0
+
+    def add(self, rows: pa.Table, partition_values: pa.Array) -> None:
+        """Stage rows; `partition_values` gives each row's partition date."""
+        spec = self.spec
+        rows = _conform(rows, spec.schema)
+        if len(partition_values) != rows.num_rows:
+            raise ValueError(f"{spec.name}: {len(partition_values)} partition values for {rows.num_rows} rows")
+        days = pc.cast(partition_values, pa.date32())
+        if days.null_count:
+            raise ValueError(f"{spec.name}: {days.null_count} rows have no {spec.partition_column}")
+        for day in sorted(set(days.unique().to_pylist())):
+            files = self.files.setdefault(day, [])
+            path = self.folder / day.isoformat() / f"{len(files):06d}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(rows.filter(pc.equal(days, pa.scalar(day, pa.date32()))), path)
+            files.append(path)
+        self.rows_offered += rows.num_rows
+
+    def commit(self) -> WriteStats:
+        """Merge every staged date into its partition; a partition that would not change is not rewritten."""
+        changed = written = 0
+        for day in sorted(self.files):
+            n_changed = _merge_partition(self.lake, self.spec, day, self.files[day])
+            changed += n_changed
+            written += n_changed > 0
+        logger.info(
+            "%s: %d rows offered, %d new or changed, %d partitions written",
+            self.spec.name, self.rows_offered, changed, written,
+        )
+        stats = WriteStats(rows_offered=self.rows_offered, rows_changed=changed, partitions_written=written)
+        self.discard()
+        return stats
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.files = {}
+        self.rows_offered = 0
+
+
+READ_BATCH_ROWS = 65_536
+
+
+def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path]) -> int:
+    """Merge staged files into one partition by key (the last staged copy of a key wins); returns rows changed.
+
+    Only key columns are held for the whole partition; rows stream through in batches. Stored rows keep their
+    order, new rows follow in staging order; a stored row equal to its incoming copy but for the volatile columns
+    is kept, so a rerun changes nothing.
+    """
+    incoming = pa.chunked_array(
+        [_keys(pq.read_table(path, columns=list(spec.key)), spec) for path in staged], type=pa.string()
+    ).combine_chunks()
+    winners = pa.table({"key": incoming, "at": pa.array(np.arange(len(incoming)))}).group_by("key").aggregate(
+        [("at", "max")]
+    )
+    target = lake.partition_path(spec, day)
+    stored = _keys(pq.read_table(target, columns=list(spec.key)), spec) if target.is_file() else pa.array([], pa.string())
+    known = pc.is_in(winners["key"], value_set=stored)
+    rewritten = _changed_keys(
+        _fingerprints(_staged_batches(staged, spec), winners.filter(known), spec),
+        _fingerprints(_stored_batches(target, spec), winners.filter(known), spec),
+    )
+    taken = pc.or_(pc.invert(known), pc.is_in(winners["key"], value_set=rewritten))
+    n_changed = pc.sum(pc.cast(taken, pa.int64())).as_py() or 0
+    if not n_changed:
+        return 0
+    keep = np.zeros(len(incoming), dtype=bool)
+    keep[winners["at_max"].filter(taken).to_numpy()] = True
+
+    def merged() -> Iterable[pa.RecordBatch]:
+        if target.is_file():
+            for keys, batch in _stored_batches(target, spec):
+                yield batch.filter(pc.invert(pc.is_in(keys, value_set=rewritten)))
+        offset = 0
+        for keys, batch in _staged_batches(staged, spec):
+            yield batch.filter(pa.array(keep[offset : offset + batch.num_rows]))
+            offset += batch.num_rows
+
+    lake._replace_partition(spec, day, merged())
+    return n_changed
+
+
+def _stored_batches(path: Path, spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:
+    if not path.is_file():
+        return
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS):
+        yield from _keyed_batches(_conform(pa.Table.from_batches([batch]), spec.schema, fill_missing=True), spec)
+
+
+def _staged_batches(paths: list[Path], spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:
+    for path in paths:
+        yield from _keyed_batches(pq.read_table(path), spec)
+
+
+def _keyed_batches(table: pa.Table, spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:
+    for batch in table.combine_chunks().to_batches():
+        yield _keys(pa.Table.from_batches([batch]), spec), batch
+
+
+def _fingerprints(
+    batches: Iterable[tuple[pa.Array, pa.RecordBatch]], wanted: pa.Table, spec: TableSpec
+) -> dict[str, int]:
+    """Hashes of the comparable content of the rows whose key is in `wanted` (the last copy of a key counts)."""
+    if wanted.num_rows == 0:
+        return {}
+    found: dict[str, int] = {}
+    for keys, batch in batches:
+        chosen = pc.is_in(keys, value_set=wanted["key"])
+        if not pc.any(chosen).as_py():
+            continue
+        for key, row in zip(keys.filter(chosen).to_pylist(), batch.filter(chosen).to_pylist()):
+            found[key] = hash(_comparable(row, spec))
+    return found
+
+
+def _changed_keys(incoming: dict[str, int], stored: dict[str, int]) -> pa.Array:
+    return pa.array([key for key, value in incoming.items() if stored.get(key) != value], type=pa.string())
+
+
+def _keys(table: pa.Table, spec: TableSpec) -> pa.Array:
+    """Each row's key as one string (key columns joined by a unit separator; a null reads as empty)."""
+    parts = [pc.fill_null(pc.cast(table.column(name), pa.string()), "") for name in spec.key]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
 def merge_by_key(existing: pa.Table, incoming: pa.Table, spec: TableSpec) -> tuple[pa.Table, int]:
@@ -205,11 +342,11 @@ def _conform(table: pa.Table, schema: pa.Schema, fill_missing: bool = False) -> 
     return table.select(schema.names).cast(schema)
 
 
-_STAGED_BY = re.compile(r"-(\d+)-[^-]*\.parquet$")
+_STAGED_BY = re.compile(r"-(\d+)-[^-]*(\.parquet)?$")
 
 
 def _writer_alive(path: Path) -> bool:
-    """Whether the process that is writing this staging file (its pid is in the name) still runs."""
+    """Whether the process writing this staging file or folder (its pid is in the name) still runs."""
     from storage.lock import _process_alive
 
     match = _STAGED_BY.search(path.name)
