@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import partial
+from functools import cache, partial
+from itertools import islice
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
 from nlp.language import LanguageDetector
 from nlp.model import FeedbackModel
 from pipelines.model_versions import resolve_version, scoring_model
-from pipelines.preparation import FeedbackBatch, prepare_feedback, quarantine_rows, scored_rows, stored_feedback_near
+from pipelines.preparation import FeedbackBatch, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
 from pipelines.settings import Settings, SourceSettings, load_settings
-from pipelines.sources import Extraction, RawRecord, Start, pull
+from pipelines.sources import Checkpoint, Connector, RawRecord, Start, open_source
 from pipelines.validation import Candidate, Rejected, validate_records
-from storage.lake import Lake
+from storage.lake import Lake, StagedRows
 from storage.lock import LakeLock
 from storage.state import StateStore
 from storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCHEMA_VERSION, SCORED, daily_summary_spec
-from storage.summary import daily_summary
+from storage.summary import FEEDBACK_COLUMNS, SCORED_COLUMNS, daily_summary
 from storage.alerts import days_to_check, detect_spikes, window_start
 from storage.schemas import ALERTS
 
@@ -58,10 +63,14 @@ class RunResult:
     model_version: str
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def extract(source: SourceSettings, base_dir: Path, start: Start | None = None) -> Extraction:
-    """The new raw records of one source from `start` on (retried with backoff: a source can be briefly down)."""
-    return pull(source, base_dir, start)
+EXTRACT_RETRY_DELAYS = (2.0, 10.0)
+"""Seconds to wait before pulling a failed source again (a source can be briefly down); one retry per entry."""
+SCORING_BATCHES_IN_FLIGHT = 2
+"""Batches submitted for scoring and not yet written: bounds memory, lets a Dask cluster score batches side by side."""
+
+
+class ExtractionError(RuntimeError):
+    """A source failed while its records were being read."""
 
 
 def source_start(state: StateStore, source: SourceSettings, since: date | None) -> Start:
@@ -70,10 +79,23 @@ def source_start(state: StateStore, source: SourceSettings, since: date | None) 
     return Start(watermark=state.watermark(source.name), ledger=ledger, since=since)
 
 
-def commit_progress(state: StateStore, source: SourceSettings, extraction: Extraction, run_id: str) -> None:
+def commit_progress(state: StateStore, source: SourceSettings, checkpoint: Checkpoint, run_id: str) -> None:
     """Advances the source's watermark and file ledger; called only after its rows are committed."""
-    state.record_files(source.name, extraction.checkpoint.files, run_id)
-    state.advance_watermark(source.name, extraction.checkpoint.watermark, run_id)
+    state.record_files(source.name, checkpoint.files, run_id)
+    state.advance_watermark(source.name, checkpoint.watermark, run_id)
+
+
+def record_batches(connector: Connector, size: int) -> Iterator[list[RawRecord]]:
+    """The connector's records in lists of at most `size`; a connector failure is raised as ExtractionError."""
+    records = connector.extract()
+    while True:
+        try:
+            batch = list(islice(records, size))
+        except Exception as error:
+            raise ExtractionError(f"{type(error).__name__}: {error}") from error
+        if not batch:
+            return
+        yield batch
 
 
 @task(cache_policy=NO_CACHE)
@@ -82,13 +104,9 @@ def validate(records: list[RawRecord], source: SourceSettings, run_date: date) -
 
 
 @task(cache_policy=NO_CACHE)
-def prepare(
-    candidates: list[Candidate], salt: str, run_id: str, lake: Lake | None = None, window_hours: float = 24.0
-) -> FeedbackBatch:
-    """Feedback rows; repeats of an author's text already in the lake within the window are dropped."""
-    window = timedelta(hours=window_hours)
-    stored = stored_feedback_near(lake, [c.created_at for c in candidates], window) if lake else None
-    return prepare_feedback(candidates, LanguageDetector(), salt, run_id, stored=stored, duplicate_window=window)
+def prepare(candidates: list[Candidate], salt: str, run_id: str, repeats: RunRepeats) -> FeedbackBatch:
+    """Feedback rows; repeats of an author's text already kept (in the lake or earlier in the run) are dropped."""
+    return prepare_feedback(candidates, language_detector(), salt, run_id, repeats)
 
 
 @task(cache_policy=NO_CACHE)
@@ -97,13 +115,28 @@ def score(batch: FeedbackBatch, model_version: str, run_id: str, registry_root: 
     return scored_rows(batch, model.score(batch.texts, batch.languages), version, run_id)
 
 
+@dataclass
+class StagedNight:
+    """One source's rows of the night, staged batch by batch and merged into the lake by `write`."""
+
+    feedback: StagedRows
+    scored: StagedRows
+    quarantine: StagedRows
+
+    @classmethod
+    def open(cls, lake: Lake) -> StagedNight:
+        return cls(lake.stage(FEEDBACK), lake.stage(SCORED), lake.stage(QUARANTINE))
+
+    def discard(self) -> None:
+        for staged in (self.feedback, self.scored, self.quarantine):
+            staged.discard()
+
+
 @task(cache_policy=NO_CACHE)
-def write(lake: Lake, batch: FeedbackBatch, scored: pa.Table, quarantined: pa.Table, run_date: date) -> int:
-    """Stores quarantine, feedback and scored rows; returns how many feedback or scored rows were new or changed."""
-    lake.upsert(QUARANTINE, quarantined, pa.array([run_date] * quarantined.num_rows, type=pa.date32()))
-    changed = lake.upsert(FEEDBACK, batch.rows, batch.created_dates).rows_changed
-    changed += lake.upsert(SCORED, scored, batch.created_dates).rows_changed
-    return changed
+def write(staged: StagedNight) -> int:
+    """Merges the staged quarantine, feedback and scored rows; returns how many feedback or scored rows changed."""
+    staged.quarantine.commit()
+    return staged.feedback.commit().rows_changed + staged.scored.commit().rows_changed
 
 
 @task(cache_policy=NO_CACHE)
@@ -112,11 +145,13 @@ def summarise(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
     if not days:
         return 0
     spec = daily_summary_spec(causes)
-    summary = daily_summary(lake.read(FEEDBACK, days), lake.read(SCORED, days), causes)
-    if summary.empty:
-        return 0
-    table = pa.Table.from_pandas(summary, preserve_index=False)
-    return lake.upsert(spec, table, table.column("created_date")).rows_changed
+    staged = lake.stage(spec)
+    for day in sorted(days):  # one day at a time: memory holds one day's columns
+        rows = daily_summary(lake.read(FEEDBACK, [day], FEEDBACK_COLUMNS), lake.read(SCORED, [day], SCORED_COLUMNS), causes)
+        if not rows.empty:
+            table = pa.Table.from_pandas(rows, preserve_index=False)
+            staged.add(table, table.column("created_date"))
+    return staged.commit().rows_changed
 
 
 @task(cache_policy=NO_CACHE)
@@ -192,27 +227,77 @@ def run_source(
     settings: Settings, source: SourceSettings, lake: Lake, run_date: date, run_id: str, model_version: str,
     since: date | None = None,
 ) -> SourceOutcome:
-    outcome = SourceOutcome(source=source.name)
+    """One source into the lake, in bounded batches; a failing source is reported and the others go on."""
     state = StateStore(settings.lake_root)
-    try:
-        extraction = extract(source, settings.base_dir, source_start(state, source, since))
-    except Exception as error:  # a failing source is reported, the others go on
-        outcome.status = "failed"
-        outcome.error = f"{type(error).__name__}: {error}"
-        get_run_logger().error("source %s failed: %s", source.name, outcome.error)
-        return outcome
-    records = extraction.records
-    outcome.extracted = len(records)
-    candidates, rejected = validate(records, source, run_date)
-    batch = prepare(candidates, settings.author_salt, run_id, lake, settings.duplicate_window_hours)
-    scored = score(batch, model_version, run_id, settings.registry_root)
-    outcome.changed = write(lake, batch, scored, quarantine_rows(rejected, run_id), run_date)
-    outcome.quarantined = len(rejected)
-    outcome.stored = batch.rows.num_rows
-    outcome.dates = set(batch.created_dates.to_pylist())
+    delays = iter(EXTRACT_RETRY_DELAYS)
+    while True:
+        outcome = SourceOutcome(source=source.name)
+        staged = StagedNight.open(lake)
+        try:
+            checkpoint = stream_source(settings, source, lake, staged, outcome, run_date, run_id, model_version,
+                                       source_start(state, source, since))
+            break
+        except ExtractionError as error:
+            staged.discard()
+            delay = next(delays, None)
+            if delay is None:
+                return failed(outcome, error)
+            get_run_logger().warning("source %s failed (%s); pulling it again in %s s", source.name, error, delay)
+            time.sleep(delay)
+        except Exception as error:
+            staged.discard()
+            return failed(outcome, error)
+    outcome.changed = write(staged)
     # Advanced only after the summary is written too (in nightly): a run killed before that re-reads the source.
-    outcome.commit = partial(commit_progress, state, source, extraction, run_id)
+    outcome.commit = partial(commit_progress, state, source, checkpoint, run_id)
     return outcome
+
+
+def stream_source(
+    settings: Settings, source: SourceSettings, lake: Lake, staged: StagedNight, outcome: SourceOutcome,
+    run_date: date, run_id: str, model_version: str, start: Start,
+) -> Checkpoint:
+    """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
+
+    Scoring is submitted to the flow's task runner with a bounded number of batches in flight, so memory holds a
+    few batches whatever the night's volume, and a Dask cluster scores batches side by side. Batches are passed
+    quoted: Prefect would otherwise walk every record looking for futures.
+    """
+    connector = open_source(source, settings.base_dir, start)
+    repeats = RunRepeats(lake, timedelta(hours=settings.duplicate_window_hours))
+    in_flight: deque[tuple[FeedbackBatch, PrefectFuture]] = deque()
+    for records in record_batches(connector, settings.batch_rows):
+        outcome.extracted += len(records)
+        candidates, rejected = validate(quote(records), source, run_date)
+        outcome.quarantined += len(rejected)
+        staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
+        batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
+        in_flight.append((batch, score.submit(quote(batch), model_version, run_id, settings.registry_root)))
+        while len(in_flight) > SCORING_BATCHES_IN_FLIGHT:
+            stage_scored(staged, outcome, *in_flight.popleft())
+    while in_flight:
+        stage_scored(staged, outcome, *in_flight.popleft())
+    return connector.checkpoint()
+
+
+def stage_scored(staged: StagedNight, outcome: SourceOutcome, batch: FeedbackBatch, scoring: PrefectFuture) -> None:
+    staged.scored.add(scoring.result(), batch.created_dates)
+    staged.feedback.add(batch.rows, batch.created_dates)
+    outcome.stored += batch.rows.num_rows
+    outcome.dates |= set(batch.created_dates.unique().to_pylist())
+
+
+def failed(outcome: SourceOutcome, error: Exception) -> SourceOutcome:
+    outcome.status = "failed"
+    outcome.error = str(error) if isinstance(error, ExtractionError) else f"{type(error).__name__}: {error}"
+    get_run_logger().error("source %s failed: %s", outcome.source, outcome.error)
+    return outcome
+
+
+@cache
+def language_detector() -> LanguageDetector:
+    """One detector per process (its lingua model loads once)."""
+    return LanguageDetector()
 
 
 @flow(name=FLOW_NAME, log_prints=False)

@@ -13,6 +13,7 @@ from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import ItemScore
 from nlp.normalise import clean_text
 from nlp.redact import redact
+from pipelines.repeats import RepeatIndex, TextItem
 from pipelines.validation import Candidate, Rejected
 from storage.identity import author_hash, content_id, feedback_id
 from storage.lake import Lake
@@ -46,13 +47,12 @@ def prepare_feedback(
     detector: LanguageDetector,
     salt: str,
     run_id: str,
-    stored: pa.Table | None = None,
-    duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
+    repeats: RunRepeats | RepeatIndex | None = None,
 ) -> FeedbackBatch:
     """Clean, redact, detect language, hash authors, give stable ids; the last copy of a repeated id wins.
 
-    The same text from the same author within `duplicate_window` of an item already kept (in this batch or in
-    `stored`, the lake's feedback rows around these dates) is dropped: see `repeated_texts`.
+    The same text from the same author within the duplicate window of an item already kept (earlier in the run,
+    in this batch or in the lake) is dropped: see `pipelines.repeats.RepeatIndex`.
     """
     latest: dict[str, Candidate] = {}
     for candidate in candidates:
@@ -63,14 +63,13 @@ def prepare_feedback(
     ids = sorted(latest, key=lambda key: (latest[key].created_at, key))
     cleaned = [redact(clean_text(latest[key].text)) for key in ids]
     hashes = [author_hash(latest[key].author, salt) for key in ids]
-    repeats = repeated_texts(
-        [(key, hashed, text.text, latest[key].created_at) for key, hashed, text in zip(ids, hashes, cleaned)],
-        _stored_texts(stored),
-        duplicate_window,
+    repeats = repeats if repeats is not None else RepeatIndex(DEFAULT_DUPLICATE_WINDOW)
+    dropped = repeats.take(
+        [(key, hashed, text.text, latest[key].created_at) for key, hashed, text in zip(ids, hashes, cleaned)]
     )
-    if repeats:
-        logger.info("dropped %d items repeating an author's text within %s", len(repeats), duplicate_window)
-    kept = [index for index, key in enumerate(ids) if key not in repeats]
+    if dropped:
+        logger.info("dropped %d items repeating an author's text", len(dropped))
+    kept = [index for index, key in enumerate(ids) if key not in dropped]
     ids = [ids[index] for index in kept]
     redacted = [cleaned[index] for index in kept]
     hashes = [hashes[index] for index in kept]
@@ -103,55 +102,40 @@ def prepare_feedback(
         )
     table = pa.Table.from_pylist(rows, schema=FEEDBACK.schema)
     dates = pa.array([latest[key].created_at.date() for key in ids], type=pa.date32())
-    return FeedbackBatch(rows=table, created_dates=dates, repeated=same_id + len(repeats))
+    return FeedbackBatch(rows=table, created_dates=dates, repeated=same_id + len(dropped))
 
 
-TextItem = tuple[str, "str | None", str, datetime]
-"""(feedback_id, author_hash, text, created_at) of one item."""
+class RunRepeats:
+    """A run's repeat index, fed the lake's stored items of every date its batches come near."""
+
+    def __init__(self, lake: Lake, window: timedelta = DEFAULT_DUPLICATE_WINDOW) -> None:
+        self.lake = lake
+        self.window = window
+        self.index = RepeatIndex(window)
+        self.loaded: set[date] = set()
+
+    def take(self, incoming: Sequence[TextItem]) -> set[str]:
+        wanted = dates_near([item[3] for item in incoming], self.window) - self.loaded
+        days = [day for day in self.lake.partitions(FEEDBACK) if day in wanted]
+        if days:
+            stored = self.lake.read(FEEDBACK, days, STORED_TEXT_COLUMNS).to_pydict()
+            self.index.add_stored(zip(*(stored[name] for name in STORED_TEXT_COLUMNS)))
+        self.loaded |= wanted
+        return self.index.take(incoming)
 
 
-def repeated_texts(incoming: Sequence[TextItem], stored: Iterable[TextItem], window: timedelta) -> set[str]:
-    """Ids of incoming items that repeat a kept item's text (same author, other id) within `window`.
-
-    Stored items are kept; incoming ones are taken oldest first and kept unless a kept item of the same author
-    with the same text (case-insensitive) and another id lies within the window, before or after. Items without an
-    author are never repeats. Because stored rows are themselves what an earlier pass kept, a rerun, or a run that
-    completes an interrupted one, drops exactly what one uninterrupted run would.
-    """
-    incoming_ids = {key for key, *_ in incoming}
-    kept: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
-    for key, author, text, created_at in stored:
-        if author is not None and key not in incoming_ids:
-            kept.setdefault((author, text.casefold()), []).append((created_at, key))
-    dropped: set[str] = set()
-    for key, author, text, created_at in sorted(incoming, key=lambda item: (item[3], item[0])):
-        if author is None:
-            continue
-        group = kept.setdefault((author, text.casefold()), [])
-        if any(other != key and abs(created_at - when) <= window for when, other in group):
-            dropped.add(key)
-        else:
-            group.append((created_at, key))
-    return dropped
+STORED_TEXT_COLUMNS = ("feedback_id", "author_hash", "text", "created_at")
 
 
-def stored_feedback_near(lake: Lake, times: Sequence[datetime], window: timedelta) -> pa.Table:
-    """The lake's feedback rows dated within `window` of any of `times` (for the repeated-text check)."""
+def dates_near(times: Iterable[datetime], window: timedelta) -> set[date]:
+    """Every date within `window` of any of `times`."""
     wanted: set[date] = set()
     for when in times:
         day, last = (when - window).date(), (when + window).date()
         while day <= last:
             wanted.add(day)
             day += timedelta(days=1)
-    days = [day for day in lake.partitions(FEEDBACK) if day in wanted]
-    return lake.read(FEEDBACK, days) if days else FEEDBACK.schema.empty_table()
-
-
-def _stored_texts(stored: pa.Table | None) -> list[TextItem]:
-    if stored is None or stored.num_rows == 0:
-        return []
-    columns = stored.select(["feedback_id", "author_hash", "text", "created_at"]).to_pydict()
-    return list(zip(columns["feedback_id"], columns["author_hash"], columns["text"], columns["created_at"]))
+    return wanted
 
 
 def scored_rows(batch: FeedbackBatch, scores: Sequence[ItemScore], model_version: str, run_id: str) -> pa.Table:

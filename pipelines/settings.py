@@ -16,6 +16,7 @@ SAMPLE_PREFIX = "sample:"
 DEFAULT_CONFIG_NAME = "causa.toml"
 FILE_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_KINDS = ("files", "http", "sql")
+EXECUTORS = ("local", "dask")
 MAPPABLE_FIELDS = ("id", "text", "created_at", "rating", "author", "product", "channel", "language", "nps", "csat", "ces")
 REQUIRED_FIELDS = ("id", "text", "created_at")
 AUTHOR_SALT_ENV = "CAUSA_AUTHOR_SALT"
@@ -133,6 +134,12 @@ class Settings:
     """The same text from the same author within this many hours is stored once."""
     model_registry: Path | None = None
     """Folder of the model registry (model.registry); None means `<lake root>/models`."""
+    executor: str = "local"
+    """Where submitted tasks run (run.executor): "local" threads or a "dask" cluster (pipelines.executors)."""
+    dask_address: str | None = None
+    """Scheduler of an existing Dask cluster (run.dask_address); None starts a local cluster for the run."""
+    batch_rows: int = 20_000
+    """Records read, scored and staged at a time (run.batch_rows): bounds the run's memory whatever the volume."""
 
     @property
     def registry_root(self) -> Path:
@@ -169,7 +176,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base_dir: Path | None = None) -> Settings:
     """Validated settings from a parsed TOML mapping; relative paths are taken from `base_dir`."""
     base = base_dir or (config_path.parent if config_path else Path.cwd())
-    _reject_unknown(raw, ("lake", "model", "privacy", "sources"), "top level")
+    _reject_unknown(raw, ("lake", "model", "privacy", "sources", "run"), "top level")
     lake = _table(raw, "lake")
     _reject_unknown(lake, ("root", "lock_wait_seconds", "lock_stale_hours", "duplicate_window_hours"), "[lake]")
     lock_wait = _non_negative(lake, "lock_wait_seconds", "lake.lock_wait_seconds", 60.0)
@@ -220,7 +227,24 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         production=production,
         config_path=config_path,
         base_dir=base,
+        **_parse_run(raw),
     )
+
+
+def _parse_run(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """[run]: `executor` ("local" or "dask") and `dask_address` (a Dask scheduler, e.g. tcp://HOST:8786)."""
+    run = _table(raw, "run")
+    _reject_unknown(run, ("executor", "dask_address", "batch_rows"), "[run]")
+    executor = _string(run, "executor", "run.executor", default="local")
+    if executor not in EXECUTORS:
+        raise SettingsError(f"run.executor must be one of {list(EXECUTORS)}, got {executor!r}")
+    address = run.get("dask_address")
+    if address is not None:
+        address = _string(run, "dask_address", "run.dask_address")
+    batch_rows = run.get("batch_rows", 20_000)
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise SettingsError(f"run.batch_rows must be a whole number >= 1, got {batch_rows!r}")
+    return {"executor": executor, "dask_address": address, "batch_rows": batch_rows}
 
 
 def _parse_source(entry: Any, index: int) -> SourceSettings:

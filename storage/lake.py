@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -62,22 +62,31 @@ class Lake:
             if child.name.startswith(prefix) and (child / PARTITION_FILE).is_file()
         )
 
-    def read_partition(self, spec: TableSpec, day: date) -> pa.Table:
+    def read_partition(self, spec: TableSpec, day: date, columns: Sequence[str] | None = None) -> pa.Table:
+        """One partition's rows (only `columns` when given); a missing partition reads as no rows."""
+        schema = spec.schema if columns is None else pa.schema([spec.schema.field(name) for name in columns])
         path = self.partition_path(spec, day)
         if not path.is_file():
-            return spec.schema.empty_table()
-        return _conform(pq.read_table(path), spec.schema, fill_missing=True)
+            return schema.empty_table()
+        stored = pq.read_schema(path).names
+        table = pq.read_table(path, columns=[name for name in schema.names if name in stored])
+        return _conform(table, schema, fill_missing=True)
 
-    def read(self, spec: TableSpec, days: Iterable[date] | None = None) -> pa.Table:
-        """Rows of a table with its partition column, for the given dates (all when None)."""
+    def row_count(self, spec: TableSpec, day: date) -> int:
+        """Rows in one partition, from its file's footer (0 when there is none)."""
+        path = self.partition_path(spec, day)
+        return pq.ParquetFile(path).metadata.num_rows if path.is_file() else 0
+
+    def read(self, spec: TableSpec, days: Iterable[date] | None = None, columns: Sequence[str] | None = None) -> pa.Table:
+        """Rows of a table with its partition column, for the given dates (all when None), `columns` only if given."""
         wanted = self.partitions(spec) if days is None else sorted(set(days))
         parts = []
         for day in wanted:
-            table = self.read_partition(spec, day)
+            table = self.read_partition(spec, day, columns)
             column = pa.array([day] * table.num_rows, type=pa.date32())
             parts.append(table.append_column(spec.partition_column, column))
         if not parts:
-            empty = spec.schema.empty_table()
+            empty = self.read_partition(spec, date.min, columns)
             return empty.append_column(spec.partition_column, pa.array([], type=pa.date32()))
         return pa.concat_tables(parts)
 

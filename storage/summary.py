@@ -10,6 +10,9 @@ import pyarrow as pa
 from storage.schemas import DEFAULT_CAUSES, SCHEMA_VERSION, SENTIMENTS
 
 GROUP_COLUMNS = ["created_date", "source", "channel", "language"]
+FEEDBACK_COLUMNS = ("feedback_id", "source", "channel", "language", "rating", "rating_scale", "nps", "csat", "ces")
+"""The feedback columns the summary reads (besides created_date)."""
+SCORED_COLUMNS = ("feedback_id", "sentiment", "causes")
 
 
 def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = DEFAULT_CAUSES) -> pd.DataFrame:
@@ -21,10 +24,8 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     causes, so cause shares need not sum to 100). n_csat, n_nps and n_ces count the answers behind csat_pct, nps
     and ces_avg, so that they can be re-aggregated over groups as answer-weighted means.
     """
-    left = feedback.select(
-        ["feedback_id", "created_date", "source", "channel", "language", "rating", "rating_scale", "nps", "csat", "ces"]
-    ).to_pandas()
-    right = scored.select(["feedback_id", "sentiment", "causes"]).to_pandas()
+    left = feedback.select([*FEEDBACK_COLUMNS, "created_date"]).to_pandas()
+    right = scored.select(list(SCORED_COLUMNS)).to_pandas()
     rows = left.merge(right, on="feedback_id", how="inner")
     if rows.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS)

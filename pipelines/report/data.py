@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from typing import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from nlp.analysis import TextAnalyser
 from nlp.redact import redact
@@ -24,6 +26,10 @@ KPI_WINDOW_DAYS = 7
 DEFAULT_PERIOD_DAYS = 90
 EXAMPLES_PER_CAUSE = 3
 EXAMPLES_PER_THEME = 3
+ITEM_SAMPLE_ROWS = 20_000
+"""Items behind cause impact, themes and evidence examples: an even sample of the period when it holds more.
+Counts, shares and alerts come from daily_summary, which covers every item."""
+SCORED_ITEM_COLUMNS = ("feedback_id", "sentiment", "causes", "cause_scores", "evidence")
 
 
 @dataclass(frozen=True)
@@ -137,10 +143,19 @@ def build_report_data(
     )
 
 
-def _items(lake: Lake, days: Sequence[date]) -> pd.DataFrame:
-    feedback = lake.read(FEEDBACK, days).to_pandas()
-    scored = lake.read(SCORED, days).select(["feedback_id", "sentiment", "causes", "cause_scores", "evidence"]).to_pandas()
-    return feedback.merge(scored, on="feedback_id", how="inner")
+def _items(lake: Lake, days: Sequence[date], limit: int = ITEM_SAMPLE_ROWS) -> pd.DataFrame:
+    """The period's items with their scores: every item, or an even sample of `limit` when there are more."""
+    stride = max(1, math.ceil(sum(lake.row_count(FEEDBACK, day) for day in days) / limit))
+    if stride > 1:
+        logger.info("report: impact, themes and examples from every %d-th item of the period", stride)
+    parts = []
+    for day in days:  # one day at a time: memory holds one day's rows
+        feedback = lake.read(FEEDBACK, [day])
+        feedback = feedback.take(pa.array(range(0, feedback.num_rows, stride))) if stride > 1 else feedback
+        scored = lake.read(SCORED, [day], SCORED_ITEM_COLUMNS)
+        scored = scored.filter(pc.is_in(scored["feedback_id"], value_set=feedback["feedback_id"]))
+        parts.append(feedback.to_pandas().merge(scored.drop_columns("created_date").to_pandas(), on="feedback_id"))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _weekly(summary: pd.DataFrame, column: str, weeks: Sequence[date]) -> list[int]:

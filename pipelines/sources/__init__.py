@@ -7,11 +7,10 @@ from typing import Iterator, Protocol
 
 from pipelines.settings import SourceSettings
 from pipelines.sources.files import FileSource, SourceError
-from pipelines.sources.progress import Checkpoint, Extraction, Start
+from pipelines.sources.progress import Checkpoint, Start
 from pipelines.sources.records import RawRecord
 
-__all__ = ["Checkpoint", "Connector", "Extraction", "FileSource", "RawRecord", "SourceError", "Start", "open_source",
-           "pull"]
+__all__ = ["Checkpoint", "Connector", "FileSource", "RawRecord", "SourceError", "Start", "open_source"]
 
 
 class Connector(Protocol):
@@ -35,10 +34,3 @@ def open_source(settings: SourceSettings, base_dir: Path, start: Start | None = 
 
         return SqlSource(settings, start)
     raise SourceError(f"source {settings.name!r}: unsupported kind {settings.kind!r}")
-
-
-def pull(settings: SourceSettings, base_dir: Path, start: Start | None = None) -> Extraction:
-    """Every new record of one source and the checkpoint to store once they are committed."""
-    connector = open_source(settings, base_dir, start)
-    records = list(connector.extract())
-    return Extraction(records=records, checkpoint=connector.checkpoint())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipelines.sources.records import RawRecord
 from storage.state import FileFingerprint, Watermark
 
 
@@ -25,11 +24,3 @@ class Checkpoint:
 
     watermark: Watermark | None = None
     files: dict[str, FileFingerprint] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """One source's raw records and the checkpoint to store after they are committed."""
-
-    records: list[RawRecord]
-    checkpoint: Checkpoint

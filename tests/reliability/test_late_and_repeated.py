@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.flows import nightly
-from pipelines.preparation import repeated_texts
+from pipelines.repeats import repeated_texts
 from tests.reliability.lakes import write_config
 
 pytestmark = pytest.mark.reliability

@@ -96,3 +96,46 @@ def test_no_staging_file_is_left_behind(tmp_path) -> None:
     lake = Lake(tmp_path)
     lake.upsert(SPEC, rows(("a", 1, "r1")), days(DAY_1))
     assert list((tmp_path / ".staging").iterdir()) == []
+
+
+def test_staged_batches_merge_once_with_the_last_copy_of_a_key_winning(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1")), days(DAY_1, DAY_1))
+    staged = lake.stage(SPEC)
+    staged.add(rows(("b", 7, "r2"), ("c", 3, "r2")), days(DAY_1, DAY_1))
+    staged.add(rows(("c", 4, "r2"), ("d", 5, "r2"), ("a", 1, "r2")), days(DAY_1, DAY_2, DAY_1))
+    assert lake.read(SPEC).num_rows == 2  # nothing is visible before the commit
+    stats = staged.commit()
+    assert (stats.rows_offered, stats.rows_changed, stats.partitions_written) == (5, 3, 2)
+    table = lake.read(SPEC).to_pylist()
+    assert sorted((r["item_id"], r["value"], r["run_id"]) for r in table) == [
+        ("a", 1, "r1"), ("b", 7, "r2"), ("c", 4, "r2"), ("d", 5, "r2")
+    ]
+    assert list((tmp_path / ".staging").iterdir()) == []
+
+
+def test_rerun_of_a_many_batch_partition_rewrites_nothing(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    values = [(f"k{i:05d}", i, "r1") for i in range(150_000)]
+    staged = lake.stage(SPEC)
+    for start in range(0, len(values), 40_000):
+        chunk = values[start : start + 40_000]
+        staged.add(rows(*chunk), days(*[DAY_1] * len(chunk)))
+    assert staged.commit().rows_changed == 150_000
+    before = lake.partition_path(SPEC, DAY_1).stat().st_mtime_ns
+    again = [(key, value, "r2") for key, value, _ in values]
+    assert lake.upsert(SPEC, rows(*again), days(*[DAY_1] * len(again))).rows_changed == 0
+    assert lake.partition_path(SPEC, DAY_1).stat().st_mtime_ns == before
+    changed = lake.upsert(SPEC, rows(("k00007", -7, "r3")), days(DAY_1))
+    assert changed.rows_changed == 1 and lake.row_count(SPEC, DAY_1) == 150_000
+    assert duckdb.execute(
+        f"select value from read_parquet('{tmp_path}/items/*/*.parquet') where item_id = 'k00007'"
+    ).fetchall() == [(-7,)]
+
+
+def test_discarded_staging_leaves_the_table_untouched(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    staged = lake.stage(SPEC)
+    staged.add(rows(("a", 1, "r1")), days(DAY_1))
+    staged.discard()
+    assert lake.partitions(SPEC) == [] and staged.commit().rows_changed == 0
