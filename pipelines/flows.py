@@ -106,13 +106,17 @@ def validate(records: list[RawRecord], source: SourceSettings, run_date: date) -
 @task(cache_policy=NO_CACHE)
 def prepare(candidates: list[Candidate], salt: str, run_id: str, repeats: RunRepeats) -> FeedbackBatch:
     """Feedback rows; repeats of an author's text already kept (in the lake or earlier in the run) are dropped."""
-    return prepare_feedback(candidates, language_detector(), salt, run_id, repeats)
+    return prepare_feedback(candidates, salt, run_id, repeats)
 
 
 @task(cache_policy=NO_CACHE)
-def score(batch: FeedbackBatch, model_version: str, run_id: str, registry_root: Path | None = None) -> pa.Table:
+def score(
+    batch: FeedbackBatch, model_version: str, run_id: str, registry_root: Path | None = None
+) -> tuple[FeedbackBatch, pa.Table]:
+    """The batch with its languages detected, and its scored rows (the heavy step, submitted to the task runner)."""
+    batch = batch.with_languages(language_detector())
     model, version = scoring_model(model_version, registry_root)
-    return scored_rows(batch, model.score(batch.texts, batch.languages), version, run_id)
+    return batch, scored_rows(batch, model.score(batch.texts, batch.languages), version, run_id)
 
 
 @dataclass
@@ -260,28 +264,30 @@ def stream_source(
     """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
 
     Scoring is submitted to the flow's task runner with a bounded number of batches in flight, so memory holds a
-    few batches whatever the night's volume, and a Dask cluster scores batches side by side. Batches are passed
-    quoted: Prefect would otherwise walk every record looking for futures.
+    few batches whatever the night's volume, and a Dask cluster scores batches side by side. Record and candidate
+    lists are passed quoted: Prefect would otherwise walk every record looking for futures (a batch holds Arrow
+    tables, which it does not walk, and Dask would take a quoted value for a tuple).
     """
     connector = open_source(source, settings.base_dir, start)
     repeats = RunRepeats(lake, timedelta(hours=settings.duplicate_window_hours))
-    in_flight: deque[tuple[FeedbackBatch, PrefectFuture]] = deque()
+    in_flight: deque[PrefectFuture] = deque()
     for records in record_batches(connector, settings.batch_rows):
         outcome.extracted += len(records)
         candidates, rejected = validate(quote(records), source, run_date)
         outcome.quarantined += len(rejected)
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
-        in_flight.append((batch, score.submit(quote(batch), model_version, run_id, settings.registry_root)))
+        in_flight.append(score.submit(batch, model_version, run_id, settings.registry_root))
         while len(in_flight) > SCORING_BATCHES_IN_FLIGHT:
-            stage_scored(staged, outcome, *in_flight.popleft())
+            stage_scored(staged, outcome, in_flight.popleft())
     while in_flight:
-        stage_scored(staged, outcome, *in_flight.popleft())
+        stage_scored(staged, outcome, in_flight.popleft())
     return connector.checkpoint()
 
 
-def stage_scored(staged: StagedNight, outcome: SourceOutcome, batch: FeedbackBatch, scoring: PrefectFuture) -> None:
-    staged.scored.add(scoring.result(), batch.created_dates)
+def stage_scored(staged: StagedNight, outcome: SourceOutcome, scoring: PrefectFuture) -> None:
+    batch, scored = scoring.result()
+    staged.scored.add(scored, batch.created_dates)
     staged.feedback.add(batch.rows, batch.created_dates)
     outcome.stored += batch.rows.num_rows
     outcome.dates |= set(batch.created_dates.unique().to_pylist())
@@ -314,7 +320,7 @@ def nightly(config_path: str | None = None, run_date: date | None = None, since:
     scoring_version = resolve_version(settings.model_version, settings.registry_root)
     model, model_version = scoring_model(scoring_version, settings.registry_root)
     lock = LakeLock(
-        settings.lake_root, f"{FLOW_NAME} run {run_id}", settings.lock_wait_seconds, settings.lock_stale_hours * 3600
+        settings.lock_root, f"{FLOW_NAME} run {run_id}", settings.lock_wait_seconds, settings.lock_stale_hours * 3600
     )
     with lock:  # one run at a time per lake; a run killed mid-write is completed by the next one
         lake.discard_staging()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 
@@ -11,7 +11,6 @@ import pyarrow as pa
 
 from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import ItemScore
-from nlp.normalise import clean_text
 from nlp.redact import redact
 from pipelines.repeats import RepeatIndex, TextItem
 from pipelines.validation import Candidate, Rejected
@@ -26,7 +25,10 @@ DEFAULT_DUPLICATE_WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class FeedbackBatch:
-    """Feedback rows ready to store and score, with each row's partition date."""
+    """Feedback rows ready to store and score, with each row's partition date.
+
+    The language column holds the source's hints until `with_languages` fills in the detected languages.
+    """
 
     rows: pa.Table
     created_dates: pa.Array
@@ -38,18 +40,21 @@ class FeedbackBatch:
         return self.rows.column("text").to_pylist()
 
     @property
-    def languages(self) -> list[str]:
+    def languages(self) -> list[str | None]:
         return self.rows.column("language").to_pylist()
+
+    def with_languages(self, detector: LanguageDetector) -> FeedbackBatch:
+        """The batch with each row's language: a usable hint as given, else detected (see detect_with_hints)."""
+        detected = detect_with_hints(detector, self.texts, self.languages)
+        column = self.rows.schema.get_field_index("language")
+        rows = self.rows.set_column(column, self.rows.schema.field(column), pa.array(detected, pa.string()))
+        return replace(self, rows=rows)
 
 
 def prepare_feedback(
-    candidates: Sequence[Candidate],
-    detector: LanguageDetector,
-    salt: str,
-    run_id: str,
-    repeats: RunRepeats | RepeatIndex | None = None,
+    candidates: Sequence[Candidate], salt: str, run_id: str, repeats: RunRepeats | RepeatIndex | None = None
 ) -> FeedbackBatch:
-    """Clean, redact, detect language, hash authors, give stable ids; the last copy of a repeated id wins.
+    """Redact, hash authors, give stable ids; the last copy of a repeated id wins. Languages are detected later.
 
     The same text from the same author within the duplicate window of an item already kept (earlier in the run,
     in this batch or in the lake) is dropped: see `pipelines.repeats.RepeatIndex`.
@@ -61,23 +66,18 @@ def prepare_feedback(
     if same_id:
         logger.info("dropped %d repeated items within the batch", same_id)
     ids = sorted(latest, key=lambda key: (latest[key].created_at, key))
-    cleaned = [redact(clean_text(latest[key].text)) for key in ids]
+    redacted = [redact(latest[key].text) for key in ids]
     hashes = [author_hash(latest[key].author, salt) for key in ids]
     repeats = repeats if repeats is not None else RepeatIndex(DEFAULT_DUPLICATE_WINDOW)
     dropped = repeats.take(
-        [(key, hashed, text.text, latest[key].created_at) for key, hashed, text in zip(ids, hashes, cleaned)]
+        [(key, hashed, text.text, latest[key].created_at) for key, hashed, text in zip(ids, hashes, redacted)]
     )
     if dropped:
         logger.info("dropped %d items repeating an author's text", len(dropped))
-    kept = [index for index, key in enumerate(ids) if key not in dropped]
-    ids = [ids[index] for index in kept]
-    redacted = [cleaned[index] for index in kept]
-    hashes = [hashes[index] for index in kept]
-    detected = detect_with_hints(
-        detector, [item.text for item in redacted], [latest[key].language_hint for key in ids]
-    )
     rows = []
-    for key, text, language, hashed in zip(ids, redacted, detected, hashes):
+    for key, text, hashed in zip(ids, redacted, hashes):
+        if key in dropped:
+            continue
         item = latest[key]
         rows.append(
             {
@@ -88,7 +88,7 @@ def prepare_feedback(
                 "created_at": item.created_at,
                 "text": text.text,
                 "redactions": list(text.kinds),
-                "language": language,
+                "language": item.language_hint,
                 "rating": item.rating,
                 "rating_scale": item.rating_scale,
                 "nps": item.nps,
@@ -101,7 +101,7 @@ def prepare_feedback(
             }
         )
     table = pa.Table.from_pylist(rows, schema=FEEDBACK.schema)
-    dates = pa.array([latest[key].created_at.date() for key in ids], type=pa.date32())
+    dates = pa.array([row["created_at"].date() for row in rows], type=pa.date32())
     return FeedbackBatch(rows=table, created_dates=dates, repeated=same_id + len(dropped))
 
 

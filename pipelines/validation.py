@@ -24,7 +24,7 @@ SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 @dataclass(frozen=True)
 class Candidate:
-    """A mapped, valid feedback item before NLP (text still raw, author still in clear)."""
+    """A mapped, valid feedback item before NLP (text cleaned but not yet redacted, author still in clear)."""
 
     source: str
     source_item_id: str
@@ -130,7 +130,8 @@ def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
         raise InvalidRecord(f"empty text (field {fields['text']!r})")
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
-    if not clean_text(text):
+    text = clean_text(text)
+    if not text:
         raise InvalidRecord(f"empty text (field {fields['text']!r}) once invisible characters are removed")
     created_at = parse_timestamp(data.get(fields["created_at"]), source.timezone, fields["created_at"])
     channel = source.channel

@@ -88,7 +88,7 @@ def test_every_hostile_record_lands_or_is_quarantined_with_a_reason(records, bro
     good, bad = validate_records(raw, SOURCE, RUN_DATE)
     assert len(good) + len(bad) == len(raw)
     assert all(item.reason.strip() for item in bad)
-    batch = prepare_feedback(good, DETECTOR, "salt", "run-1")
+    batch = prepare_feedback(good, "salt", "run-1").with_languages(DETECTOR)
     quarantined = quarantine_rows(bad, "run-1")
     lake = Lake(tmp_path_factory.mktemp("hostile"))
     lake.upsert(QUARANTINE, quarantined, pa.array([RUN_DATE] * quarantined.num_rows, type=pa.date32()))
