@@ -56,6 +56,8 @@ class RedactedText:
     @property
     def kinds(self) -> tuple[str, ...]:
         """The sorted unique kinds of PII found."""
+        if not self.redactions:
+            return ()
         return tuple(sorted({redaction.kind for redaction in self.redactions}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
@@ -128,14 +129,9 @@ STORED_TEXT_COLUMNS = ("feedback_id", "author_hash", "text", "created_at")
 
 
 def dates_near(times: Iterable[datetime], window: timedelta) -> set[date]:
-    """Every date within `window` of any of `times`."""
-    wanted: set[date] = set()
-    for when in times:
-        day, last = (when - window).date(), (when + window).date()
-        while day <= last:
-            wanted.add(day)
-            day += timedelta(days=1)
-    return wanted
+    """Every date within `window` of any of `times` (a superset by at most a day each side)."""
+    reach = math.ceil(window / timedelta(days=1))
+    return {day + timedelta(days=shift) for day in {when.date() for when in times} for shift in range(-reach, reach + 1)}
 
 
 def scored_rows(batch: FeedbackBatch, scores: Sequence[ItemScore], model_version: str, run_id: str) -> pa.Table:

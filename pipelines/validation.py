@@ -109,7 +109,7 @@ def scrub(value: Any) -> Any:
     Such strings cannot be encoded as UTF-8, so hashing or storing them would fail later.
     """
     if isinstance(value, str):
-        return _SURROGATES.sub("\ufffd", value)
+        return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
     if isinstance(value, dict):
         return {scrub(key): scrub(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
