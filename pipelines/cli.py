@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, help="the night to run, YYYY-MM-DD (default: today, UTC)")
     run.add_argument("--since", type=_date, help="pull every source again from this date, YYYY-MM-DD (UTC), "
                      "instead of from its watermark; rows already stored are merged, never duplicated")
+    run.add_argument("--executor", help="where scoring runs: local (threads), processes (this machine's cores) "
+                     "or dask (default: run.executor in causa.toml, else local)")
+    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://HOST:8786 "
+                     "(implies --executor dask; without it, dask starts a local cluster for the run)")
 
     score = commands.add_parser("score", help="score a CSV, JSONL or Parquet file with a `text` column")
     score.add_argument("input", type=Path)
@@ -90,10 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from pipelines.flows import nightly
+    from pipelines.executors import run_nightly
     from pipelines.report_text import run_summary_text
 
-    result = nightly(config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since)
+    result = run_nightly(
+        config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since,
+        executor=args.executor, dask_address=args.dask_address,
+    )
     sys.stdout.write(run_summary_text(result))
     return 0 if result.status == "success" else 1
 

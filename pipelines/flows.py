@@ -65,8 +65,6 @@ class RunResult:
 
 EXTRACT_RETRY_DELAYS = (2.0, 10.0)
 """Seconds to wait before pulling a failed source again (a source can be briefly down); one retry per entry."""
-SCORING_BATCHES_IN_FLIGHT = 2
-"""Batches submitted for scoring and not yet written: bounds memory, lets a Dask cluster score batches side by side."""
 
 
 class ExtractionError(RuntimeError):
@@ -278,7 +276,7 @@ def stream_source(
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
         in_flight.append(score.submit(batch, model_version, run_id, settings.registry_root))
-        while len(in_flight) > SCORING_BATCHES_IN_FLIGHT:
+        while len(in_flight) > settings.batches_in_flight:
             stage_scored(staged, outcome, in_flight.popleft())
     while in_flight:
         stage_scored(staged, outcome, in_flight.popleft())

@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.flows import RunResult
+from storage.filesystem import RemotePath
+from storage.lake import Lake
 from storage.schemas import ALERTS, DAILY_SUMMARY, FEEDBACK, QUARANTINE, RUNS, SCORED
 
 TABLE_NAMES = {spec.name for spec in (FEEDBACK, SCORED, DAILY_SUMMARY, ALERTS, RUNS, QUARANTINE)}
@@ -17,6 +19,8 @@ def run_summary_text(result: RunResult) -> str:
     for outcome in result.outcomes:
         detail = f"  {outcome.source}: {outcome.extracted} read, {outcome.stored} stored, {outcome.quarantined} quarantined"
         lines.append(detail + (f", FAILED: {outcome.error}" if outcome.error else ""))
+    if isinstance(result.lake_root, RemotePath):
+        return "\n".join(lines + remote_lake_lines(result.lake_root)) + "\n"
     root = Path(result.lake_root)
     if (root / "scored").is_dir():
         lines += lake_totals(root)
@@ -38,6 +42,37 @@ def lake_totals(root: Path) -> list[str]:
         by_cause = db.execute(
             f"select cause, count(*) from (select unnest(causes) as cause from {scored}) group by 1 order by 2 desc, 1"
         ).fetchall()
+    return [
+        f"lake: {total} feedback items",
+        "  by language:  " + _pairs(by_language),
+        "  by sentiment: " + _pairs(by_sentiment),
+        "  by cause:     " + (_pairs(by_cause) or "none"),
+    ]
+
+
+def remote_lake_lines(root: RemotePath) -> list[str]:
+    """Totals and table names of a lake in an object store, read through pyarrow datasets (no DuckDB httpfs)."""
+    lake = Lake(root)
+    tables = sorted(child.name for child in root.iterdir() if child.name in TABLE_NAMES)
+    lines = []
+    if "feedback" in tables and "scored" in tables:
+        with duckdb.connect() as db:
+            db.register("feedback_rows", lake.dataset(FEEDBACK).to_table(columns=["language"]))
+            db.register("scored_rows", lake.dataset(SCORED).to_table(columns=["sentiment", "causes"]))
+            lines += _totals(db, "feedback_rows", "scored_rows")
+    lines.append(f"tables: {root}/{{{','.join(tables)}}}")
+    if (root / "report.html").is_file():
+        lines.append(f"report: {root / 'report.html'}")
+    return lines
+
+
+def _totals(db: duckdb.DuckDBPyConnection, feedback: str, scored: str) -> list[str]:
+    total = db.execute(f"select count(*) from {feedback}").fetchall()[0][0]
+    by_language = db.execute(f"select language, count(*) from {feedback} group by 1 order by 2 desc, 1").fetchall()
+    by_sentiment = db.execute(f"select sentiment, count(*) from {scored} group by 1 order by 2 desc, 1").fetchall()
+    by_cause = db.execute(
+        f"select cause, count(*) from (select unnest(causes) as cause from {scored}) group by 1 order by 2 desc, 1"
+    ).fetchall()
     return [
         f"lake: {total} feedback items",
         "  by language:  " + _pairs(by_language),

@@ -10,13 +10,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from storage.filesystem import LakeLocationError, RemotePath, is_remote
 from storage.schemas import CHANNELS
 
 SAMPLE_PREFIX = "sample:"
 DEFAULT_CONFIG_NAME = "causa.toml"
 FILE_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_KINDS = ("files", "http", "sql")
-EXECUTORS = ("local", "dask")
+EXECUTORS = ("local", "processes", "dask")
 MAPPABLE_FIELDS = ("id", "text", "created_at", "rating", "author", "product", "channel", "language", "nps", "csat", "ces")
 REQUIRED_FIELDS = ("id", "text", "created_at")
 AUTHOR_SALT_ENV = "CAUSA_AUTHOR_SALT"
@@ -118,7 +119,8 @@ class SourceSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    lake_root: Path
+    lake_root: Path | RemotePath
+    """A local folder, or a RemotePath in an object store (lake.root = "s3://bucket/prefix")."""
     sources: tuple[SourceSettings, ...]
     model_version: str = "default"
     author_salt: str = DEVELOPMENT_SALT
@@ -135,16 +137,28 @@ class Settings:
     model_registry: Path | None = None
     """Folder of the model registry (model.registry); None means `<lake root>/models`."""
     executor: str = "local"
-    """Where submitted tasks run (run.executor): "local" threads or a "dask" cluster (pipelines.executors)."""
+    """Where submitted tasks run (run.executor): "local" threads, "processes" on this machine, or a "dask" cluster."""
     dask_address: str | None = None
     """Scheduler of an existing Dask cluster (run.dask_address); None starts a local cluster for the run."""
     batch_rows: int = 20_000
     """Records read, scored and staged at a time (run.batch_rows): bounds the run's memory whatever the volume."""
+    batches_in_flight: int = 2
+    """Batches submitted for scoring and not yet written (run.batches_in_flight): about one per worker process."""
 
     @property
     def registry_root(self) -> Path:
         """Where trained model versions and the promoted pointer live."""
         return self.model_registry if self.model_registry is not None else self.lake_root / "models"
+
+    lock_dir: Path | None = None
+    """Local folder of the lake lock when the lake is remote (lake.lock_dir); a local lake holds its own lock."""
+
+    @property
+    def lock_root(self) -> Path:
+        """Where the run lock file lives: the lake root for a local lake, else `lock_dir` (a local folder)."""
+        if isinstance(self.lake_root, Path):
+            return self.lake_root
+        return self.lock_dir if self.lock_dir is not None else default_lock_dir(self.lake_root)
 
 
 def sample_root() -> Path:
@@ -178,13 +192,13 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
     base = base_dir or (config_path.parent if config_path else Path.cwd())
     _reject_unknown(raw, ("lake", "model", "privacy", "sources", "run"), "top level")
     lake = _table(raw, "lake")
-    _reject_unknown(lake, ("root", "lock_wait_seconds", "lock_stale_hours", "duplicate_window_hours"), "[lake]")
+    _reject_unknown(lake, ("root", "lock_wait_seconds", "lock_stale_hours", "duplicate_window_hours",
+                           "storage_options", "lock_dir"), "[lake]")
     lock_wait = _non_negative(lake, "lock_wait_seconds", "lake.lock_wait_seconds", 60.0)
     lock_stale = _non_negative(lake, "lock_stale_hours", "lake.lock_stale_hours", 12.0, positive=True)
     duplicate_window = _non_negative(lake, "duplicate_window_hours", "lake.duplicate_window_hours", 24.0)
     root = _string(lake, "root", "lake.root", default="lake")
-    lake_root = Path(os.path.expanduser(root))
-    lake_root = lake_root if lake_root.is_absolute() else base / lake_root
+    lake_root, lock_dir = _parse_lake_location(lake, root, base)
 
     model = _table(raw, "model")
     _reject_unknown(model, ("version", "registry"), "[model]")
@@ -194,6 +208,9 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
     if registry is not None:
         model_registry = Path(os.path.expanduser(_string(model, "registry", "model.registry")))
         model_registry = model_registry if model_registry.is_absolute() else base / model_registry
+    if model_registry is None and isinstance(lake_root, RemotePath):
+        raise SettingsError(f"lake.root is remote ({lake_root}): set [model] registry to a local folder; "
+                            "the model registry is kept on a local (or mounted) disk only")
 
     privacy = _table(raw, "privacy")
     _reject_unknown(privacy, ("production", "salt_env"), "[privacy]")
@@ -217,6 +234,7 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         raise SettingsError(f"sources: duplicate source names {duplicates}")
     return Settings(
         lake_root=lake_root,
+        lock_dir=lock_dir,
         lock_wait_seconds=lock_wait,
         lock_stale_hours=lock_stale,
         duplicate_window_hours=duplicate_window,
@@ -231,20 +249,69 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
     )
 
 
+STORAGE_SECRET = re.compile(r"secret|token|password|access_key|credential", re.IGNORECASE)
+
+
+def _parse_lake_location(lake: Mapping[str, Any], root: str, base: Path) -> tuple[Path | RemotePath, Path | None]:
+    """lake.root as a local Path or a RemotePath (with lake.storage_options), and lake.lock_dir."""
+    options = lake.get("storage_options", {})
+    if not isinstance(options, Mapping):
+        raise SettingsError(f"lake.storage_options must be a table, got {options!r}")
+    lock_dir = None
+    if lake.get("lock_dir") is not None:
+        lock_dir = Path(os.path.expanduser(_string(lake, "lock_dir", "lake.lock_dir")))
+        lock_dir = lock_dir if lock_dir.is_absolute() else base / lock_dir
+    if not is_remote(root):
+        if options:
+            raise SettingsError(f"lake.storage_options {sorted(options)} only apply to a URL lake.root such as "
+                                f"s3://bucket/prefix, not to the local folder {root!r}")
+        local = Path(os.path.expanduser(root.removeprefix("file://")))
+        return (local if local.is_absolute() else base / local), lock_dir
+    resolved: dict[str, Any] = {}
+    for name, value in options.items():
+        where = f"lake.storage_options.{name}"
+        if not isinstance(value, (str, int, float, bool)):
+            raise SettingsError(f"{where} must be text, a number or true/false, got {value!r}")
+        if isinstance(value, str):
+            if STORAGE_SECRET.search(name) and not ENV_REFERENCE.search(value):
+                raise SettingsError(f"{where} looks like a secret: write it as ${{ENV_VAR}} (or use the AWS_* "
+                                    "variables), never the value itself")
+            value = resolve_env(_env_checked(value, where), where)
+        resolved[name] = value
+    try:
+        return RemotePath(root, resolved), lock_dir
+    except LakeLocationError as error:
+        raise SettingsError(f"lake.root: {error}") from error
+
+
+def default_lock_dir(root: RemotePath) -> Path:
+    """The lock folder of a remote lake when lake.lock_dir is not set: one per lake under ~/.cache/causa/locks."""
+    import hashlib
+
+    digest = hashlib.sha256(root.uri.encode("utf-8")).hexdigest()[:16]
+    return Path.home() / ".cache" / "causa" / "locks" / f"{root.scheme}-{digest}"
+
+
 def _parse_run(raw: Mapping[str, Any]) -> dict[str, Any]:
     """[run]: `executor` ("local" or "dask") and `dask_address` (a Dask scheduler, e.g. tcp://HOST:8786)."""
     run = _table(raw, "run")
-    _reject_unknown(run, ("executor", "dask_address", "batch_rows"), "[run]")
+    _reject_unknown(run, ("executor", "dask_address", "batch_rows", "batches_in_flight"), "[run]")
     executor = _string(run, "executor", "run.executor", default="local")
     if executor not in EXECUTORS:
         raise SettingsError(f"run.executor must be one of {list(EXECUTORS)}, got {executor!r}")
     address = run.get("dask_address")
     if address is not None:
         address = _string(run, "dask_address", "run.dask_address")
-    batch_rows = run.get("batch_rows", 20_000)
-    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        raise SettingsError(f"run.batch_rows must be a whole number >= 1, got {batch_rows!r}")
-    return {"executor": executor, "dask_address": address, "batch_rows": batch_rows}
+    return {"executor": executor, "dask_address": address, "batch_rows": _count(run, "batch_rows", 20_000),
+            "batches_in_flight": _count(run, "batches_in_flight", 2)}
+
+
+def _count(table: Mapping[str, Any], key: str, default: int) -> int:
+    """A whole number >= 1 from [run], or an error naming the setting and the bad value."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"run.{key} must be a whole number >= 1, got {value!r}")
+    return value
 
 
 def _parse_source(entry: Any, index: int) -> SourceSettings:

@@ -9,11 +9,19 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
+from storage.filesystem import LakePath, RemotePath
+
 MANIFEST_FILE = "manifest.json"
 
 
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Writes JSON beside the target, fsyncs it, then renames it over the target: readers see old or new."""
+def write_json_atomically(path: LakePath, data: Any) -> None:
+    """Writes JSON beside the target, fsyncs it, then renames it over the target: readers see old or new.
+
+    In an object store (a RemotePath) the whole object is written in one PUT, which is atomic per object.
+    """
+    if isinstance(path, RemotePath):
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

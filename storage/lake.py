@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,6 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from storage.filesystem import (
+    LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
+    read_parquet,
+)
 from storage.schemas import TableSpec
 
 logger = logging.getLogger(__name__)
@@ -39,23 +42,41 @@ class WriteStats:
 
 
 class Lake:
-    """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files."""
+    """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files.
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+    `root` is a local folder, or an object-store URL / RemotePath (s3://bucket/prefix; see storage.filesystem).
+    Batches being staged and files being written wait in `<root>/.staging` for a local lake, and in the local
+    folder `scratch` (default: one per lake in the temp folder) for a remote one.
+    """
 
-    def table_path(self, spec: TableSpec) -> Path:
+    def __init__(self, root: str | os.PathLike[str] | RemotePath, scratch: str | os.PathLike[str] | None = None) -> None:
+        self.root: LakePath = lake_path(root)
+        if scratch is not None:
+            self.staging_dir = Path(scratch)
+        elif isinstance(self.root, RemotePath):
+            self.staging_dir = default_scratch(self.root)
+        else:
+            self.staging_dir = self.root / STAGING_DIR
+
+    def table_path(self, spec: TableSpec) -> LakePath:
         return self.root / spec.name
 
-    def partition_path(self, spec: TableSpec, day: date) -> Path:
+    def partition_path(self, spec: TableSpec, day: date) -> LakePath:
         return self.table_path(spec) / f"{spec.partition_column}={day.isoformat()}" / PARTITION_FILE
 
     def partitions(self, spec: TableSpec) -> list[date]:
         """The dates that have a partition file, oldest first."""
         table_dir = self.table_path(spec)
+        prefix = f"{spec.partition_column}="
+        if isinstance(table_dir, RemotePath):  # one listing instead of a request per partition
+            found = {str(path)[len(str(table_dir)) + 1 :] for path in table_dir.files()}
+            return sorted(
+                date.fromisoformat(name[len(prefix) : -len(PARTITION_FILE) - 1])
+                for name in found
+                if name.startswith(prefix) and name.endswith("/" + PARTITION_FILE) and name.count("/") == 1
+            )
         if not table_dir.is_dir():
             return []
-        prefix = f"{spec.partition_column}="
         return sorted(
             date.fromisoformat(child.name[len(prefix) :])
             for child in table_dir.iterdir()
@@ -68,14 +89,14 @@ class Lake:
         path = self.partition_path(spec, day)
         if not path.is_file():
             return schema.empty_table()
-        stored = pq.read_schema(path).names
-        table = pq.read_table(path, columns=[name for name in schema.names if name in stored])
+        stored = parquet_schema(path).names
+        table = read_parquet(path, columns=[name for name in schema.names if name in stored])
         return _conform(table, schema, fill_missing=True)
 
     def row_count(self, spec: TableSpec, day: date) -> int:
         """Rows in one partition, from its file's footer (0 when there is none)."""
         path = self.partition_path(spec, day)
-        return pq.ParquetFile(path).metadata.num_rows if path.is_file() else 0
+        return parquet_file(path).metadata.num_rows if path.is_file() else 0
 
     def read(self, spec: TableSpec, days: Iterable[date] | None = None, columns: Sequence[str] | None = None) -> pa.Table:
         """Rows of a table with its partition column, for the given dates (all when None), `columns` only if given."""
@@ -92,7 +113,7 @@ class Lake:
 
     def dataset(self, spec: TableSpec) -> ds.Dataset:
         """The table as a pyarrow dataset, the way report consumers read it."""
-        return ds.dataset(self.table_path(spec), format="parquet", partitioning="hive")
+        return dataset(self.table_path(spec), format="parquet", partitioning="hive")
 
     def upsert(self, spec: TableSpec, rows: pa.Table, partition_values: pa.Array) -> WriteStats:
         """Merge rows into their partitions by key: new keys are added, changed rows replaced, equal rows kept.
@@ -113,7 +134,7 @@ class Lake:
 
     def discard_staging(self) -> int:
         """Removes temporary files and staged batches a killed run left in `.staging` (call only while holding the lake lock)."""
-        staging = self.root / STAGING_DIR
+        staging = self.staging_dir
         if not staging.is_dir():
             return 0
         leftovers = [path for path in staging.iterdir() if not _writer_alive(path)]
@@ -151,24 +172,10 @@ class Lake:
         return True
 
     def _replace_partition(self, spec: TableSpec, day: date, batches: Iterable[pa.RecordBatch]) -> None:
-        """Write the partition beside the lake, then swap it in with one atomic rename."""
-        target = self.partition_path(spec, day)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.root / STAGING_DIR
-        staging.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=staging, prefix=f"{spec.name}-{os.getpid()}-", suffix=".parquet")
-        os.close(handle)
-        try:
-            with pq.ParquetWriter(temp_name, spec.schema, compression="zstd") as writer:
-                for batch in batches:
-                    writer.write_batch(batch)
-            with open(temp_name, "rb") as written:
-                os.fsync(written.fileno())
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        """Write the partition in staging, then publish it whole (local: one atomic rename; object store: one upload)."""
+        publish_parquet(
+            self.partition_path(spec, day), spec.schema, batches, self.staging_dir, prefix=f"{spec.name}-{os.getpid()}-"
+        )
 
 
 class StagedRows:
@@ -181,7 +188,7 @@ class StagedRows:
     def __init__(self, lake: Lake, spec: TableSpec) -> None:
         self.lake = lake
         self.spec = spec
-        self.folder = lake.root / STAGING_DIR / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.folder = lake.staging_dir / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.files: dict[date, list[Path]] = {}
         self.rows_offered = 0
 
@@ -240,11 +247,12 @@ def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path])
         [("at", "max")]
     )
     target = lake.partition_path(spec, day)
-    stored = _keys(pq.read_table(target, columns=list(spec.key)), spec) if target.is_file() else pa.array([], pa.string())
+    exists = target.is_file()
+    stored = _keys(read_parquet(target, columns=list(spec.key)), spec) if exists else pa.array([], pa.string())
     known = pc.is_in(winners["key"], value_set=stored)
     rewritten = _changed_keys(
         _fingerprints(_staged_batches(staged, spec), winners.filter(known), spec),
-        _fingerprints(_stored_batches(target, spec), winners.filter(known), spec),
+        _fingerprints(_stored_batches(target, spec) if exists else iter(()), winners.filter(known), spec),
     )
     taken = pc.or_(pc.invert(known), pc.is_in(winners["key"], value_set=rewritten))
     n_changed = pc.sum(pc.cast(taken, pa.int64())).as_py() or 0
@@ -254,7 +262,7 @@ def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path])
     keep[winners["at_max"].filter(taken).to_numpy()] = True
 
     def merged() -> Iterable[pa.RecordBatch]:
-        if target.is_file():
+        if exists:
             for keys, batch in _stored_batches(target, spec):
                 yield batch.filter(pc.invert(pc.is_in(keys, value_set=rewritten)))
         offset = 0
@@ -266,10 +274,8 @@ def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path])
     return n_changed
 
 
-def _stored_batches(path: Path, spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:
-    if not path.is_file():
-        return
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS):
+def _stored_batches(path: LakePath, spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:
+    for batch in parquet_file(path).iter_batches(batch_size=READ_BATCH_ROWS):
         yield from _keyed_batches(_conform(pa.Table.from_batches([batch]), spec.schema, fill_missing=True), spec)
 
 
@@ -363,10 +369,3 @@ def _writer_alive(path: Path) -> bool:
         return time.time() - path.stat().st_mtime < 3600
     return _process_alive(int(match.group(1)))
 
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from storage.files import write_json_atomically
+from storage.filesystem import LakePath, RemotePath, lake_path
 from typing import Any, Mapping
 
 logger = logging.getLogger(__name__)
@@ -109,10 +110,10 @@ def _comparable(value: Watermark) -> Any:
 class StateStore:
     """Watermarks and file ledgers of the sources that feed one lake."""
 
-    def __init__(self, lake_root: str | os.PathLike[str]) -> None:
-        self.root = Path(lake_root) / STATE_DIR
+    def __init__(self, lake_root: str | os.PathLike[str] | RemotePath) -> None:
+        self.root: LakePath = lake_path(lake_root) / STATE_DIR
 
-    def source_dir(self, source: str) -> Path:
+    def source_dir(self, source: str) -> LakePath:
         """The folder of one source's state; names that are not safe file names are slugged and hashed."""
         if _SAFE_NAME.fullmatch(source):
             return self.root / source
@@ -158,7 +159,7 @@ class StateStore:
         write_json_atomically(path, raw)
         logger.info("source %s: %d files recorded in the ledger", source, len(files))
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
+    def _read(self, path: LakePath) -> dict[str, Any] | None:
         if not path.is_file():
             return None
         try:

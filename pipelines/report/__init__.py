@@ -12,6 +12,7 @@ from typing import Sequence
 from nlp.analysis import TextAnalyser
 from pipelines.report.data import ReportData, build_report_data
 from pipelines.report.render import render_html
+from storage.filesystem import RemotePath
 from storage.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -20,13 +21,19 @@ REPORT_NAME = "report.html"
 
 
 def write_report(
-    lake_root: Path, output: Path, analyser: TextAnalyser, causes: Sequence[str],
+    lake_root: Path | RemotePath, output: Path | RemotePath, analyser: TextAnalyser, causes: Sequence[str],
     start: date | None = None, end: date | None = None,
 ) -> ReportData:
     """Compute the report for [start, end] and write it to `output` atomically; returns what it shows."""
     if start and end and start > end:
         raise ValueError(f"report period starts after it ends: --from {start} > --to {end}")
     data = build_report_data(Lake(lake_root), analyser, causes, start, end)
+    if isinstance(output, RemotePath):  # an object store: one PUT of the whole page, none when it is unchanged
+        page = render_html(data).encode("utf-8")
+        if not (output.is_file() and output.read_bytes() == page):
+            output.write_bytes(page)
+        logger.info("report for %s to %s written to %s", data.start, data.end, output)
+        return data
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=output.parent, prefix=".report-", suffix=".html")

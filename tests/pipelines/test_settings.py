@@ -76,3 +76,14 @@ def test_missing_or_broken_config_file_is_named(tmp_path: Path) -> None:
     broken.write_text("[lake\n")
     with pytest.raises(SettingsError, match="not valid TOML"):
         load_settings(broken)
+
+
+def test_run_batching_settings_are_read_and_bad_values_named() -> None:
+    settings = parse_settings({"run": {"batch_rows": 5000, "batches_in_flight": 4}, "sources": [SOURCE]})
+    assert (settings.batch_rows, settings.batches_in_flight) == (5000, 4)
+    assert parse_settings({"sources": [SOURCE]}).batch_rows == 20_000
+    for bad in (0, -3, 2.5, True, "many"):
+        with pytest.raises(SettingsError, match=rf"run.batch_rows must be a whole number >= 1, got {bad!r}"):
+            parse_settings({"run": {"batch_rows": bad}, "sources": [SOURCE]})
+    with pytest.raises(SettingsError, match="run.batches_in_flight"):
+        parse_settings({"run": {"batches_in_flight": 0}, "sources": [SOURCE]})

@@ -1,0 +1,180 @@
+"""Where the nightly flow's submitted tasks run: threads, local worker processes, or a Dask cluster."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterator
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from pipelines.settings import EXECUTORS
+
+if TYPE_CHECKING:
+    from pipelines.flows import RunResult
+
+logger = logging.getLogger(__name__)
+
+LOCAL, PROCESSES, DASK = EXECUTORS
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class ExecutorError(ValueError):
+    """A bad executor setting or an unusable Dask cluster; the message names the value."""
+
+
+def check_executor(executor: str) -> str:
+    """`executor` if it is one of EXECUTORS, else an ExecutorError naming it."""
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"executor must be one of {list(EXECUTORS)}, got {executor!r}")
+    return executor
+
+
+def local_cluster_kwargs(n_workers: int | None = None) -> dict[str, Any]:
+    """A LocalCluster on this machine: one single-threaded worker process per core, so batches score in parallel.
+
+    One thread per worker: scoring holds the GIL for much of its time, and each worker process loads the model
+    once (pipelines.model_versions caches it per process).
+    """
+    workers = n_workers if n_workers is not None else max(1, os.cpu_count() or 1)
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "host": "127.0.0.1",
+        "dashboard_address": ":0",
+    }
+
+
+def scoring_processes() -> int:
+    """Worker processes for "processes": every core but the one the flow itself reads, validates and writes on."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def task_runner(executor: str, address: str | None = None) -> TaskRunner:
+    """The Prefect task runner for `executor`: a thread pool for "local", prefect-dask's DaskTaskRunner for "dask".
+
+    For "dask", `address` (e.g. ``tcp://10.0.0.5:8786``) is the scheduler of an existing cluster; without it a
+    temporary LocalCluster is started for the run and shut down after it.
+    """
+    check_executor(executor)
+    if executor == LOCAL:
+        if address:
+            raise ExecutorError(f"a Dask scheduler address ({address!r}) needs executor 'dask', got {executor!r}")
+        return ThreadPoolTaskRunner()
+    if executor == PROCESSES:
+        if address:
+            raise ExecutorError(f"a Dask scheduler address ({address!r}) needs executor 'dask', got {executor!r}")
+        return ProcessPoolTaskRunner(max_workers=scoring_processes())
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=local_cluster_kwargs())
+
+
+def check_cluster(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> dict[str, str | None]:
+    """Connects to the Dask scheduler at `address` and returns each worker's installed causa version.
+
+    Raises ExecutorError naming the address when it cannot be reached or has no workers, and naming the workers
+    on which causa is missing or differs from this machine's version (they would score with other code).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address!r}: {error}") from error
+
+    def worker_code_version() -> str | None:
+        """On a worker: its installed causa version, None when missing (nested, so it is pickled by value)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            import pipelines.model_versions  # noqa: F401  (the scoring task needs it importable)
+
+            return version("causa-feedback")
+        except (ImportError, PackageNotFoundError):
+            return None
+
+    with client:
+        versions = client.run(worker_code_version)
+    if not versions:
+        raise ExecutorError(f"the Dask cluster at {address!r} has no workers")
+    try:
+        expected: str | None = version("causa-feedback")
+    except PackageNotFoundError:
+        expected = None
+    missing = sorted(worker for worker, found in versions.items() if found is None)
+    if missing:
+        raise ExecutorError(f"causa is not installed on Dask workers {missing} of {address!r}")
+    differing = {worker: found for worker, found in versions.items() if found != expected}
+    if differing:
+        raise ExecutorError(f"Dask workers of {address!r} run causa {differing}, this machine {expected!r}")
+    return versions
+
+
+def run_nightly(
+    config_path: str | None = None,
+    run_date: date | None = None,
+    since: date | None = None,
+    executor: str | None = None,
+    dask_address: str | None = None,
+) -> RunResult:
+    """The nightly flow on the executor chosen by the arguments, else by `[run]` in causa.toml, else locally."""
+    from pipelines.settings import load_settings
+
+    settings = load_settings(config_path)
+    chosen = check_executor(executor or (DASK if dask_address else settings.executor))
+    address = dask_address or (settings.dask_address if chosen == DASK else None)
+    runner = task_runner(chosen, address)
+    if chosen == DASK and address:
+        workers = check_cluster(address)
+        logger.info("running on the Dask cluster at %s (%d workers)", address, len(workers))
+        warn_unreachable_api(workers)
+    elif chosen == DASK:
+        logger.info("running on a temporary local Dask cluster (%d workers)", local_cluster_kwargs()["n_workers"])
+    from pipelines.flows import nightly
+
+    with shared_api(chosen):
+        return nightly.with_options(task_runner=runner)(config_path=config_path, run_date=run_date, since=since)
+
+
+def warn_unreachable_api(workers: dict[str, str | None]) -> None:
+    """Warns when workers on other hosts would report to a temporary Prefect API that only listens on 127.0.0.1."""
+    from urllib.parse import urlsplit
+
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    remote = sorted(w for w in workers if urlsplit(w).hostname not in ("127.0.0.1", "localhost", "::1"))
+    if remote:
+        logger.warning(
+            "PREFECT_API_URL is not set: this run's temporary Prefect API listens on 127.0.0.1 only, so Dask "
+            "workers %s on other hosts cannot report their task runs; set PREFECT_API_URL to a Prefect server "
+            "they can reach", remote,
+        )
+
+
+@contextmanager
+def shared_api(executor: str) -> Iterator[None]:
+    """Worker processes report to the run's Prefect API: without a configured one, one temporary server for all.
+
+    Left alone, each spawned worker would start a Prefect server of its own.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if executor == LOCAL or PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
