@@ -36,18 +36,7 @@ def lake_totals(root: Path) -> list[str]:
     feedback = f"read_parquet('{root}/feedback/*/*.parquet', hive_partitioning = true)"
     scored = f"read_parquet('{root}/scored/*/*.parquet', hive_partitioning = true)"
     with duckdb.connect() as db:
-        total = db.execute(f"select count(*) from {feedback}").fetchone()[0]
-        by_language = db.execute(f"select language, count(*) from {feedback} group by 1 order by 2 desc, 1").fetchall()
-        by_sentiment = db.execute(f"select sentiment, count(*) from {scored} group by 1 order by 2 desc, 1").fetchall()
-        by_cause = db.execute(
-            f"select cause, count(*) from (select unnest(causes) as cause from {scored}) group by 1 order by 2 desc, 1"
-        ).fetchall()
-    return [
-        f"lake: {total} feedback items",
-        "  by language:  " + _pairs(by_language),
-        "  by sentiment: " + _pairs(by_sentiment),
-        "  by cause:     " + (_pairs(by_cause) or "none"),
-    ]
+        return _totals(db, feedback, scored)
 
 
 def remote_lake_lines(root: RemotePath) -> list[str]:

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from storage.filesystem import LakePath, RemotePath
+from storage.filesystem import LakePath, write_bytes_atomically
 
 MANIFEST_FILE = "manifest.json"
 
 
 def write_json_atomically(path: LakePath, data: Any) -> None:
-    """Writes JSON beside the target, fsyncs it, then renames it over the target: readers see old or new.
-
-    In an object store (a RemotePath) the whole object is written in one PUT, which is atomic per object.
-    """
-    if isinstance(path, RemotePath):
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Writes JSON so that readers see the old or the new file, never a part (see write_bytes_atomically)."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    write_bytes_atomically(path, text.encode("utf-8"))
 
 
 def file_hashes(directory: Path) -> dict[str, str]:
