@@ -7,18 +7,18 @@ import socket
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import distributed
 import pytest
 from distributed import Client, LocalCluster
 
 from pipelines.cli import main
 from pipelines.executors import ExecutorError, check_cluster, run_nightly, task_runner
 from pipelines.settings import EXECUTORS, SettingsError, default_config_path, parse_settings
-from storage.schemas import ALERTS, FEEDBACK, QUARANTINE, SCORED, TableSpec, daily_summary_spec
+from storage.schemas import FEEDBACK, QUARANTINE, SCORED
+from tests.pipelines.lake_tables import DATA_TABLES, table_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
-DATA_TABLES: tuple[TableSpec, ...] = (FEEDBACK, SCORED, daily_summary_spec(), QUARANTINE, ALERTS)
 SMALL_BATCHES = "\n[run]\nbatch_rows = 100\n"
 """The sample's 475 records in several scoring batches per source, so both workers get batches."""
 ONE_SOURCE = [{"name": "s", "kind": "files", "path": "x.csv", "channel": "review",
@@ -31,21 +31,6 @@ def make_config(folder: Path, run_table: str = "") -> Path:
     config = folder / "causa.toml"
     config.write_text(default_config_path().read_text(encoding="utf-8") + run_table, encoding="utf-8")
     return config
-
-
-def table_rows(lake: Path, spec: TableSpec) -> list[tuple]:
-    """Every row of one lake table, read back with DuckDB without its volatile columns, ordered by partition and key."""
-    files = sorted((lake / spec.name).glob("*/*.parquet"))
-    if not files:
-        return []
-    exclude = f" exclude ({', '.join(spec.volatile_columns)})" if spec.volatile_columns else ""
-    order = ", ".join((spec.partition_column, *spec.key))
-    sql = (
-        f"select *{exclude} from read_parquet('{lake / spec.name}/*/*.parquet', hive_partitioning = true, "
-        f"union_by_name = true) order by {order}"
-    )
-    with duckdb.connect() as con:
-        return con.execute(sql).fetchall()
 
 
 def completed_on_workers(address: str) -> dict[str, int]:
@@ -103,7 +88,23 @@ class Messages(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def test_dask_without_address_starts_a_local_cluster(tmp_path: Path) -> None:
+class RecordingCluster(LocalCluster):
+    """A real LocalCluster that remembers, as it shuts down, how many tasks of each name finished on its workers."""
+
+    created: list[RecordingCluster] = []
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.worker_count = len(self.workers)
+        self.finished: dict[str, int] = {}
+        RecordingCluster.created.append(self)
+
+    def __exit__(self, *exc_info) -> None:
+        self.finished = {name: p.state_counts.get("memory", 0) for name, p in self.scheduler.task_prefixes.items()}
+        super().__exit__(*exc_info)
+
+
+def test_dask_without_address_starts_a_local_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`[run] executor = "dask"` without an address: a temporary LocalCluster scores the night (a small one here)."""
     from pipelines.settings import sample_root
 
@@ -116,16 +117,12 @@ def test_dask_without_address_starts_a_local_cluster(tmp_path: Path) -> None:
         'channel = "review"\n[sources.fields]\nid = "review_id"\ntext = "text"\ncreated_at = "created_at"\n',
         encoding="utf-8",
     )
-    handler = Messages()
-    runner_logger = logging.getLogger("prefect.task_runner")
-    runner_logger.addHandler(handler)
-    try:
-        result = run_nightly(config_path=str(config), run_date=RUN_DATE)
-    finally:
-        runner_logger.removeHandler(handler)
+    monkeypatch.setattr(distributed, "LocalCluster", RecordingCluster)
+    RecordingCluster.created.clear()
+    result = run_nightly(config_path=str(config), run_date=RUN_DATE)
     assert result.status == "success"
-    created = [message for message in handler.messages if "Creating a new Dask cluster" in message]
-    assert created and "LocalCluster" in created[0], handler.messages
+    [cluster] = RecordingCluster.created
+    assert cluster.worker_count >= 1 and cluster.finished.get("score", 0) >= 1, cluster.finished
     feedback = table_rows(tmp_path / "lake", FEEDBACK)
     scored = table_rows(tmp_path / "lake", SCORED)
     assert len(feedback) == 12 and [row[0] for row in scored] == [row[0] for row in feedback]
