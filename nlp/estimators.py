@@ -29,11 +29,17 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
         max_folds: int = 5,
         threshold_bounds: tuple[float, float] = (0.3, 0.6),
         random_state: int = 0,
+        solver: str = "lbfgs",
+        shared_folds: bool = False,
     ) -> None:
         self.C = C
         self.max_folds = max_folds
         self.threshold_bounds = threshold_bounds
         self.random_state = random_state
+        self.solver = solver
+        self.shared_folds = shared_folds
+        """False: thresholds from a separate 3-fold cross-validation of the calibrated model (nested, slower);
+        True: from the calibration folds' out-of-fold scores mapped through the fitted calibrator (2k+1 fits)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -58,6 +64,11 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
             targets = binarizer.transform(y)
             if targets.shape[1] == 1:
                 targets = np.hstack([1 - targets, targets])
+        if self.shared_folds and self.multilabel_:
+            fitted = [self._fit_column_shared(X, targets[:, j]) for j in range(targets.shape[1])]
+            self.estimators_ = [estimator for estimator, _ in fitted]
+            self.thresholds_ = np.array([threshold for _, threshold in fitted])
+            return self
         self.estimators_ = [self._fit_column(X, targets[:, j]) for j in range(targets.shape[1])]
         self.thresholds_ = np.array(
             [self._tuned_threshold(X, targets[:, j]) if self.multilabel_ else 0.5 for j in range(targets.shape[1])]
@@ -67,7 +78,16 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
     def _calibrated(self, column: np.ndarray, most_folds: int) -> CalibratedClassifierCV | LogisticRegression:
         counts = np.bincount(column, minlength=2)
         folds = min(most_folds, int(counts.min()))
-        model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        if self.solver == "saga":
+            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, solver="saga", tol=1e-3,
+                                       random_state=self.random_state)
+        elif self.solver == "liblinear":
+            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, solver="liblinear",
+                                       random_state=self.random_state)
+        elif self.solver == "lbfgs":
+            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        else:
+            raise ValueError(f"solver {self.solver!r} is not one of ['lbfgs', 'saga', 'liblinear']")
         if folds < 2:
             return model
         return CalibratedClassifierCV(model, method="sigmoid", cv=folds, ensemble=False)
@@ -77,14 +97,33 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
             return float(column[0])
         return self._calibrated(column, self.max_folds).fit(X, column)
 
+    def _fit_column_shared(self, X, column: np.ndarray) -> tuple[object, float]:
+        """The calibrated model of one label and its threshold, tuned on the calibration folds' out-of-fold scores."""
+        if column.min() == column.max():
+            return float(column[0]), 0.5
+        model = self._calibrated(column, self.max_folds)
+        if not isinstance(model, CalibratedClassifierCV):
+            return model.fit(X, column), 0.5
+        splitter = StratifiedKFold(n_splits=model.cv, shuffle=True, random_state=self.random_state)
+        model.set_params(cv=splitter)
+        decision = cross_val_predict(model.estimator, X, column, cv=splitter, method="decision_function")
+        model.fit(X, column)
+        scores = model.calibrated_classifiers_[0].calibrators[0].predict(decision)
+        return model, self._best_threshold(column, scores)
+
+    def _best_threshold(self, column: np.ndarray, scores: np.ndarray) -> float:
+        low, high = self.threshold_bounds
+        candidates = np.arange(low, high + 1e-9, 0.025)
+        return float(round(max(candidates, key=lambda t: f1_score(column, scores >= t, zero_division=0)), 3))
+
     def _tuned_threshold(self, X, column: np.ndarray) -> float:
         low, high = self.threshold_bounds
         positives = int(column.sum())
-        folds = min(3, positives, len(column) - positives)
+        folds = min(3, self.max_folds, positives, len(column) - positives)
         if folds < 2:
             return 0.5
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        scores = cross_val_predict(self._calibrated(column, 3), X, column, cv=splitter, method="predict_proba")[:, 1]
+        scores = cross_val_predict(self._calibrated(column, min(3, self.max_folds)), X, column, cv=splitter, method="predict_proba")[:, 1]
         candidates = np.arange(low, high + 1e-9, 0.025)
         return float(round(max(candidates, key=lambda t: f1_score(column, scores >= t, zero_division=0)), 3))
 

@@ -63,6 +63,9 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
                 "cause_C": model.cause_C,
                 "char_ngram_range": model.char_ngram_range,
                 "random_state": model.random_state,
+                "solver": model.solver,
+                "calibration": model.calibration,
+                "calibration_folds": model.calibration_folds,
             },
         },
     )
@@ -90,6 +93,9 @@ def load_model(directory: Path) -> FeedbackModel:
         cause_C=parameters["cause_C"],
         char_ngram_range=tuple(char_range) if char_range else None,
         random_state=parameters["random_state"],
+        solver=parameters.get("solver", "lbfgs"),
+        calibration=parameters.get("calibration", "sigmoid"),
+        calibration_folds=parameters.get("calibration_folds", 5),
         lemma_tables={
             lang: json.loads((directory / LEMMAS_DIR / f"{lang}.json").read_text(encoding="utf-8"))
             for lang in described["languages"]

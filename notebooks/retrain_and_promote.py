@@ -29,8 +29,9 @@ frame.head()
 # %% [markdown]
 # ## Train and register a version
 #
-# `base="starter"` (the CLI default) adds the starter corpus to the training rows, so the four default causes and
-# all five languages stay covered (ratings carry no causes); `base="none"` trains on this file alone.
+# `base="starter"` adds the starter corpus to the training rows at full weight, so the four default causes and
+# all five languages stay covered (ratings carry no causes); `base="auto"` (the CLI default) uses it for causes and
+# for sentiment only where this file is small; `base="none"` trains on this file alone.
 
 # %%
 # `base_per_language` samples the starter corpus to keep this example quick; leave it out (None) for real use.

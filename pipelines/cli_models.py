@@ -41,14 +41,20 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--split-col", help="column marking held-out rows ('test'); default: a random split")
     train.add_argument("--test-size", type=float, default=0.2, help="held-out share of a random split (default 0.2)")
     train.add_argument("--random-state", type=int, default=42)
-    train.add_argument("--base", choices=("starter", "none"), default="starter",
-                       help="also train on the starter corpus (keeps the four causes and five languages; default)")
+    train.add_argument("--base", choices=("auto", "starter", "none"), default="auto",
+                       help="starter corpus: auto (causes and languages; sentiment faded as your file grows; "
+                            "default), starter (full weight) or none")
     train.add_argument("--base-per-language", type=int, default=None, metavar="N",
                        help="use a random N starter-corpus rows per language (default: all)")
     train.add_argument("--char-ngrams", type=_ngram_range, default=None, metavar="LOW,HIGH",
                        help="character n-gram features, e.g. 2,5 (default: none)")
     train.add_argument("--sentiment-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
     train.add_argument("--cause-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
+    train.add_argument("--solver", choices=("saga", "lbfgs"), default="saga",
+                       help="logistic regression solver (default saga: fast on wide features)")
+    train.add_argument("--calibration", choices=("temperature", "sigmoid"), default="temperature",
+                       help="probability calibration (default temperature: keeps the class-balanced decision)")
+    train.add_argument("--calibration-folds", type=int, default=3, help="folds for calibration (default 3)")
     train.add_argument("--name", help="version name (default: model-<UTC timestamp>)")
     train.add_argument("--promote", action="store_true", help="promote it if not worse than the current model")
     _registry_options(train)
@@ -112,6 +118,7 @@ def command_train(args: argparse.Namespace) -> int:
         split_col=args.split_col, test_size=args.test_size, random_state=args.random_state, base=args.base,
         base_per_language=args.base_per_language,
         char_ngrams=args.char_ngrams, sentiment_C=args.sentiment_c, cause_C=args.cause_c,
+        solver=args.solver, calibration=args.calibration, calibration_folds=args.calibration_folds,
     )
     registry = _registry(args)
     result = train_file(args.labels, registry, args.name, options)

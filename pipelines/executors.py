@@ -14,6 +14,7 @@ from pipelines.settings import EXECUTORS
 
 if TYPE_CHECKING:
     from pipelines.flows import RunResult
+    from pipelines.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -126,22 +127,31 @@ def run_nightly(
     dask_address: str | None = None,
 ) -> RunResult:
     """The nightly flow on the executor chosen by the arguments, else by `[run]` in causa.toml, else locally."""
+    from pipelines.flows import nightly
     from pipelines.settings import load_settings
 
-    settings = load_settings(config_path)
+    chosen, _ = chosen_executor(load_settings(config_path), executor, dask_address)
+    with shared_api(chosen):
+        return nightly(config_path=config_path, run_date=run_date, since=since, executor=executor,
+                       dask_address=dask_address)
+
+
+def chosen_executor(settings: Settings, executor: str | None, dask_address: str | None) -> tuple[str, str | None]:
+    """(executor, Dask address) from the arguments, else from `[run]` in causa.toml; --dask-address implies dask."""
     chosen = check_executor(executor or (DASK if dask_address else settings.executor))
-    address = dask_address or (settings.dask_address if chosen == DASK else None)
-    runner = task_runner(chosen, address)
+    return chosen, dask_address or (settings.dask_address if chosen == DASK else None)
+
+
+def runner_for(settings: Settings, executor: str | None = None, dask_address: str | None = None) -> TaskRunner:
+    """The task runner a night scores its batches on; an existing Dask cluster is checked first."""
+    chosen, address = chosen_executor(settings, executor, dask_address)
     if chosen == DASK and address:
         workers = check_cluster(address)
         logger.info("running on the Dask cluster at %s (%d workers)", address, len(workers))
         warn_unreachable_api(workers)
     elif chosen == DASK:
         logger.info("running on a temporary local Dask cluster (%d workers)", local_cluster_kwargs()["n_workers"])
-    from pipelines.flows import nightly
-
-    with shared_api(chosen):
-        return nightly.with_options(task_runner=runner)(config_path=config_path, run_date=run_date, since=since)
+    return task_runner(chosen, address)
 
 
 def warn_unreachable_api(workers: dict[str, str | None]) -> None:

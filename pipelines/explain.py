@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.model import FeedbackModel
+from nlp.model import FeedbackModel, sentiment_weights
 from nlp.taxonomy import SUPPORTED_LANGUAGES
 
 TOP_FEATURES = 6
@@ -15,10 +15,9 @@ TOP_FEATURES = 6
 
 def _weights(calibrated: Any, target: str | None = None) -> np.ndarray:
     """The linear weights of a calibrated logistic regression, for one class of the sentiment model."""
-    estimator = calibrated.calibrated_classifiers_[0].estimator
-    if target is None:
-        return estimator.coef_[0]
-    return estimator.coef_[list(estimator.classes_).index(target)]
+    if target is not None:
+        return sentiment_weights(calibrated, target)
+    return calibrated.calibrated_classifiers_[0].estimator.coef_[0]
 
 
 def _cause_weights(model: FeedbackModel, cause: str) -> np.ndarray:

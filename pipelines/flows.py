@@ -18,10 +18,12 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 from nlp.language import LanguageDetector
 from nlp.model import FeedbackModel
+from pipelines.executors import runner_for
 from pipelines.model_versions import resolve_version, scoring_model
 from pipelines.preparation import FeedbackBatch, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
 from pipelines.settings import Settings, SourceSettings, load_settings
@@ -227,7 +229,7 @@ def code_version() -> str:
 
 def run_source(
     settings: Settings, source: SourceSettings, lake: Lake, run_date: date, run_id: str, model_version: str,
-    since: date | None = None,
+    runner: TaskRunner, since: date | None = None,
 ) -> SourceOutcome:
     """One source into the lake, in bounded batches; a failing source is reported and the others go on."""
     state = StateStore(settings.lake_root)
@@ -237,7 +239,7 @@ def run_source(
         staged = StagedNight.open(lake)
         try:
             checkpoint = stream_source(settings, source, lake, staged, outcome, run_date, run_id, model_version,
-                                       source_start(state, source, since))
+                                       runner, source_start(state, source, since))
             break
         except ExtractionError as error:
             staged.discard()
@@ -257,11 +259,11 @@ def run_source(
 
 def stream_source(
     settings: Settings, source: SourceSettings, lake: Lake, staged: StagedNight, outcome: SourceOutcome,
-    run_date: date, run_id: str, model_version: str, start: Start,
+    run_date: date, run_id: str, model_version: str, runner: TaskRunner, start: Start,
 ) -> Checkpoint:
     """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
 
-    Scoring is submitted to the flow's task runner with a bounded number of batches in flight, so memory holds a
+    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: pipelines.executors) with a bounded number of batches in flight, so memory holds a
     few batches whatever the night's volume, and a Dask cluster scores batches side by side. Record and candidate
     lists are passed quoted: Prefect would otherwise walk every record looking for futures (a batch holds Arrow
     tables, which it does not walk, and Dask would take a quoted value for a tuple).
@@ -275,7 +277,9 @@ def stream_source(
         outcome.quarantined += len(rejected)
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
-        in_flight.append(score.submit(batch, model_version, run_id, settings.registry_root))
+        parameters = {"batch": batch, "model_version": model_version, "run_id": run_id,
+                      "registry_root": settings.registry_root}
+        in_flight.append(runner.submit(score, parameters))
         while len(in_flight) > settings.batches_in_flight:
             stage_scored(staged, outcome, in_flight.popleft())
     while in_flight:
@@ -305,10 +309,14 @@ def language_detector() -> LanguageDetector:
 
 
 @flow(name=FLOW_NAME, log_prints=False)
-def nightly(config_path: str | None = None, run_date: date | None = None, since: date | None = None) -> RunResult:
+def nightly(
+    config_path: str | None = None, run_date: date | None = None, since: date | None = None,
+    executor: str | None = None, dask_address: str | None = None,
+) -> RunResult:
     """One night: every configured source into the lake, then the daily summary and the run record.
 
     Each source resumes from its committed watermark (or file ledger); `since` pulls again from that date instead.
+    Batches are scored on `executor` (else `[run] executor`): see pipelines.executors.
     """
     started_at = datetime.now(timezone.utc)
     run_date = run_date or started_at.date()
@@ -322,10 +330,11 @@ def nightly(config_path: str | None = None, run_date: date | None = None, since:
     )
     with lock:  # one run at a time per lake; a run killed mid-write is completed by the next one
         lake.discard_staging()
-        outcomes = tuple(
-            run_source(settings, source, lake, run_date, run_id, scoring_version, since)
-            for source in settings.sources
-        )
+        with runner_for(settings, executor, dask_address) as runner:
+            outcomes = tuple(
+                run_source(settings, source, lake, run_date, run_id, scoring_version, runner, since)
+                for source in settings.sources
+            )
         summarise(lake, set().union(*(o.dates for o in outcomes)), model.causes)
         find_alerts(lake, set().union(*(o.dates for o in outcomes)), model.causes)
         for outcome in outcomes:

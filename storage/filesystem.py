@@ -12,6 +12,8 @@ give both the same promise: a reader sees the old or the new file, never part of
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import tempfile
@@ -107,6 +109,7 @@ class RemotePath:
     def _opened(self) -> tuple[pafs.FileSystem, str, str]:
         if not self._client:
             self._client.append(open_filesystem(self.scheme, self.uri, self.options))
+            _OPEN_CLIENTS.append(self._client)
         return self._client[0]
 
     def _info(self) -> pafs.FileInfo:
@@ -175,6 +178,19 @@ class RemotePath:
 
 
 LakePath = Path | RemotePath
+
+_OPEN_CLIENTS: list[list] = []
+"""Every filesystem client a RemotePath opened, so they can be closed before pyarrow shuts its S3 library down."""
+
+
+@atexit.register
+def close_clients() -> None:
+    """Drops the open filesystem clients at exit, before pyarrow finalizes S3 (atexit runs this first: it was
+    registered after pyarrow's handler). An S3 client destroyed after that finalization crashes the process."""
+    for client in _OPEN_CLIENTS:
+        client.clear()
+    _OPEN_CLIENTS.clear()
+    gc.collect()
 """A place in the lake: a local path, or a path in an object store."""
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow as pa
 
 from storage.schemas import DEFAULT_CAUSES, SCHEMA_VERSION, SENTIMENTS
@@ -24,16 +26,16 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     causes, so cause shares need not sum to 100). n_csat, n_nps and n_ces count the answers behind csat_pct, nps
     and ces_avg, so that they can be re-aggregated over groups as answer-weighted means.
     """
-    left = feedback.select([*FEEDBACK_COLUMNS, "created_date"]).to_pandas()
-    right = scored.select(list(SCORED_COLUMNS)).to_pandas()
-    rows = left.merge(right, on="feedback_id", how="inner")
-    if rows.empty:
+    left, right = matching_rows(feedback.column("feedback_id"), scored.column("feedback_id"))
+    if len(left) == 0:
         return pd.DataFrame(columns=GROUP_COLUMNS)
+    rows = feedback.select([*(name for name in FEEDBACK_COLUMNS if name != "feedback_id"), "created_date"]).take(left).to_pandas()
+    rows["n_feedback"] = 1
+    sentiments = scored.column("sentiment").take(right)
     for sentiment in SENTIMENTS:
-        rows[f"n_{sentiment}"] = (rows["sentiment"] == sentiment).astype("int64")
-    cause_sets = rows["causes"].map(lambda values: set(values) if values is not None else set())
-    for cause in causes:
-        rows[f"cause_{cause}"] = cause_sets.map(lambda found, cause=cause: cause in found).astype("int64")
+        rows[f"n_{sentiment}"] = pc.equal(sentiments, sentiment).to_numpy(zero_copy_only=False).astype("int64")
+    for cause, flags in cause_flags(scored.column("causes").take(right), causes).items():
+        rows[f"cause_{cause}"] = flags
     rows["rating_5"] = _rescale_to_five(rows["rating"], rows["rating_scale"])
     rows["csat_answered"] = rows["csat"].notna()
     rows["csat_satisfied"] = rows["csat"].ge(4) & rows["csat_answered"]
@@ -42,7 +44,7 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     rows["nps_detractor"] = rows["nps"].le(6) & rows["nps_answered"]
     grouped = rows.groupby(GROUP_COLUMNS, sort=True, dropna=False)
     counts = grouped.agg(
-        n_feedback=("feedback_id", "size"),
+        n_feedback=("n_feedback", "sum"),
         **{f"n_{s}": (f"n_{s}", "sum") for s in SENTIMENTS},
         **{f"cause_{c}": (f"cause_{c}", "sum") for c in causes},
         n_rated=("rating_5", "count"),
@@ -70,6 +72,27 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
         counts[f"cause_{cause}_pct"] = 100.0 * counts[f"cause_{cause}"] / total
     counts["schema_version"] = SCHEMA_VERSION
     return counts
+
+
+def matching_rows(left_keys: pa.ChunkedArray, right_keys: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Row positions (left, right) of the keys present on both sides (an inner join on the keys alone)."""
+    left = pa.table({"key": left_keys, "left": pa.array(np.arange(len(left_keys)))})
+    right = pa.table({"key": right_keys, "right": pa.array(np.arange(len(right_keys)))})
+    joined = left.join(right, "key", join_type="inner").sort_by("left")
+    return joined.column("left").combine_chunks(), joined.column("right").combine_chunks()
+
+
+def cause_flags(causes: pa.ChunkedArray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """For each cause name, 1 where a row's cause list holds it, else 0 (computed in Arrow, no Python per row)."""
+    lists = causes.combine_chunks()
+    values = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists).to_numpy()
+    flags = {}
+    for name in names:
+        found = np.zeros(len(lists), dtype="int64")
+        found[parents[pc.equal(values, name).to_numpy(zero_copy_only=False)]] = 1
+        flags[name] = found
+    return flags
 
 
 def _rescale_to_five(rating: pd.Series, scale: pd.Series) -> pd.Series:
