@@ -14,26 +14,8 @@ import pytest
 from storage.files import write_json_atomically
 from storage.filesystem import RemotePath
 from storage.lake import PARTITION_FILE, Lake
-from storage.schemas import TableSpec
 from storage.state import StateStore
-
-SPEC = TableSpec(
-    name="items",
-    schema=pa.schema([("item_id", pa.string()), ("value", pa.int64()), ("run_id", pa.string())]),
-    key=("item_id",),
-    partition_column="created_date",
-    volatile_columns=("run_id",),
-)
-DAY_1, DAY_2 = date(2026, 10, 1), date(2026, 10, 2)
-
-
-def rows(*items: tuple[str, int, str]) -> pa.Table:
-    return pa.Table.from_pylist([{"item_id": i, "value": v, "run_id": r} for i, v, r in items], schema=SPEC.schema)
-
-
-def days(*values: date) -> pa.Array:
-    return pa.array(values, type=pa.date32())
-
+from tests.storage.test_lake import DAY_1, DAY_2, SPEC, days, rows
 
 @pytest.fixture()
 def bucket(s3_server) -> str:
