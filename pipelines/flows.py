@@ -263,10 +263,11 @@ def stream_source(
 ) -> Checkpoint:
     """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
 
-    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: pipelines.executors) with a bounded number of batches in flight, so memory holds a
-    few batches whatever the night's volume, and a Dask cluster scores batches side by side. Record and candidate
-    lists are passed quoted: Prefect would otherwise walk every record looking for futures (a batch holds Arrow
-    tables, which it does not walk, and Dask would take a quoted value for a tuple).
+    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: pipelines.executors) with at most
+    `run.batches_in_flight` batches in flight, so memory holds a few batches whatever the night's volume while the
+    workers score side by side. Record and candidate lists are passed quoted: Prefect would otherwise walk every
+    record looking for futures (a batch holds Arrow tables, which it does not walk; Dask takes a quoted value for a
+    tuple, so the batch is passed as is).
     """
     connector = open_source(source, settings.base_dir, start)
     repeats = RunRepeats(lake, timedelta(hours=settings.duplicate_window_hours))

@@ -29,7 +29,8 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     left, right = matching_rows(feedback.column("feedback_id"), scored.column("feedback_id"))
     if len(left) == 0:
         return pd.DataFrame(columns=GROUP_COLUMNS)
-    rows = feedback.select([*(name for name in FEEDBACK_COLUMNS if name != "feedback_id"), "created_date"]).take(left).to_pandas()
+    columns = [name for name in FEEDBACK_COLUMNS if name != "feedback_id"]
+    rows = feedback.select([*columns, "created_date"]).take(left).to_pandas()
     rows["n_feedback"] = 1
     sentiments = scored.column("sentiment").take(right)
     for sentiment in SENTIMENTS:
