@@ -162,7 +162,7 @@ class Lake:
             if not any(target.parent.iterdir()):
                 target.parent.rmdir()
             return True
-        merged, _ = merge_by_key(spec.schema.empty_table(), rows, spec)
+        merged = latest_by_key(rows, spec)
         if target.is_file():
             existing = self.read_partition(spec, day).to_pylist()
             wanted = merged.to_pylist()
@@ -316,22 +316,10 @@ def _keys(table: pa.Table, spec: TableSpec) -> pa.Array:
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
-def merge_by_key(existing: pa.Table, incoming: pa.Table, spec: TableSpec) -> tuple[pa.Table, int]:
-    """Existing rows merged with incoming ones by key; returns the merged table sorted by key and how many rows changed.
-
-    Within `incoming` the last row of a key wins. An incoming row equal to the stored one except for the
-    volatile columns keeps the stored row, so a rerun changes nothing.
-    """
-    latest = {_key(row, spec): row for row in incoming.to_pylist()}
-    stored = {_key(row, spec): row for row in existing.to_pylist()}
-    changed = 0
-    for key, row in latest.items():
-        old = stored.get(key)
-        if old is None or _comparable(old, spec) != _comparable(row, spec):
-            stored[key] = row
-            changed += 1
-    ordered = [stored[key] for key in sorted(stored)]
-    return pa.Table.from_pylist(ordered, schema=spec.schema), changed
+def latest_by_key(rows: pa.Table, spec: TableSpec) -> pa.Table:
+    """The last row of each key, sorted by key (for a partition written whole, such as an alerts day)."""
+    latest = {_key(row, spec): row for row in rows.to_pylist()}
+    return pa.Table.from_pylist([latest[key] for key in sorted(latest)], schema=spec.schema)
 
 
 def _key(row: dict, spec: TableSpec) -> tuple[str, ...]:
