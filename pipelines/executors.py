@@ -55,19 +55,18 @@ def scoring_processes() -> int:
 
 
 def task_runner(executor: str, address: str | None = None) -> TaskRunner:
-    """The Prefect task runner for `executor`: a thread pool for "local", prefect-dask's DaskTaskRunner for "dask".
+    """The Prefect task runner for `executor`: a thread pool for "local", a process pool for "processes",
+    prefect-dask's DaskTaskRunner for "dask".
 
     For "dask", `address` (e.g. ``tcp://10.0.0.5:8786``) is the scheduler of an existing cluster; without it a
     temporary LocalCluster is started for the run and shut down after it.
     """
     check_executor(executor)
+    if address and executor != DASK:
+        raise ExecutorError(f"a Dask scheduler address ({address!r}) needs executor 'dask', got {executor!r}")
     if executor == LOCAL:
-        if address:
-            raise ExecutorError(f"a Dask scheduler address ({address!r}) needs executor 'dask', got {executor!r}")
         return ThreadPoolTaskRunner()
     if executor == PROCESSES:
-        if address:
-            raise ExecutorError(f"a Dask scheduler address ({address!r}) needs executor 'dask', got {executor!r}")
         return ProcessPoolTaskRunner(max_workers=scoring_processes())
     from prefect_dask import DaskTaskRunner
 
