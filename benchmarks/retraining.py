@@ -23,9 +23,6 @@ import pandas as pd  # noqa: E402
 
 from benchmarks import datasets  # noqa: E402
 
-AIRLINE_REASON_CAUSES = {"Late Flight": "delay", "longlines": "delay", "Flight Attendant Complaints": "rudeness",
-                         "Customer Service Issue": "unresolved_issue"}
-"""The airline set's negative reasons as causes (the data README's rough mapping; other reasons are no cause)."""
 TARGETS = {"airline_en": ("sentiment macro-F1", 0.76), "b2w_pt": ("sentiment macro-F1", 0.75),
            "laroseda_ro": ("accuracy", 0.95)}
 MAX_SECONDS = 180
@@ -45,7 +42,7 @@ def labelled_frame(name: str, folder: Path) -> pd.DataFrame:
         train, test = datasets.airline(folder)
         return pd.concat([
             pd.DataFrame({"text": part["text"], "sentiment": part["airline_sentiment"], "split": split,
-                          "causes": part["negativereason"].map(AIRLINE_REASON_CAUSES).fillna("")})
+                          "causes": part["negativereason"].map(datasets.AIRLINE_REASON_CAUSES).fillna("")})
             for part, split in ((train, "train"), (test, "test"))
         ]).assign(language="en")
     if name == "b2w_pt":

@@ -50,6 +50,15 @@ class TextAnalyser:
         tables = lemma_tables or {}
         self.pipelines = {lang: build_pipeline(lang, tables.get(lang)) for lang in [*resources, OTHER_LANGUAGE]}
         self.matchers = {lang: SignalMatcher(self.pipelines[lang], res) for lang, res in resources.items()}
+        self._stop_words: dict[str, frozenset[str]] = {}
+
+    def stop_words(self, lang: str) -> frozenset[str]:
+        """spaCy's stop words of the language, lower case, also without accents (every language's for other)."""
+        if lang not in self._stop_words:
+            languages = [lang] if lang in self.pipelines and lang != OTHER_LANGUAGE else list(self.pipelines)
+            words = {word.lower() for name in languages for word in self.pipelines[name].Defaults.stop_words}
+            self._stop_words[lang] = frozenset(words | {strip_accents(word) for word in words})
+        return self._stop_words[lang]
 
     def analyse(self, texts: Sequence[str], languages: Sequence[str]) -> list[AnalysedText]:
         if len(texts) != len(languages):

@@ -13,11 +13,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from nlp.analysis import AnalysedText
 
-SIGNAL_NAMES = ("lex_positive", "lex_negative", "lex_balance", "lex_negated", "question", "exclamations", "length")
+SIGNAL_NAMES = ("lex_positive", "lex_negative", "lex_balance", "lex_negated", "question", "exclamations")
+"""No length signal: on the written corpus it learned that long texts have causes, which real feedback refutes."""
 
 
 def signal_features(texts: Sequence[AnalysedText], causes: Sequence[str]) -> np.ndarray:
-    """Dense per-text signals, each roughly in [-1, 1]: lexicon counts, punctuation, length, cue hits per cause."""
+    """Dense per-text signals, each roughly in [-1, 1]: lexicon counts, punctuation, cue hits per cause."""
     rows = np.zeros((len(texts), len(SIGNAL_NAMES) + len(causes)), dtype=np.float64)
     cause_index = {cause: len(SIGNAL_NAMES) + i for i, cause in enumerate(causes)}
     for row, item in enumerate(texts):
@@ -28,7 +29,6 @@ def signal_features(texts: Sequence[AnalysedText], causes: Sequence[str]) -> np.
         rows[row, 3] = min(signals.negated, 3) / 3
         rows[row, 4] = 1.0 if item.text.rstrip().endswith("?") else 0.0
         rows[row, 5] = min(item.text.count("!"), 3) / 3
-        rows[row, 6] = min(math.log1p(len(item.keys.split())) / 5, 1.0)
         for match in signals.cue_matches:
             column = cause_index.get(match.cause)
             if column is not None:

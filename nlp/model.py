@@ -12,18 +12,22 @@ from sklearn.linear_model import LogisticRegression
 
 from nlp.analysis import AnalysedText, TextAnalyser
 from nlp.cues import LanguageResources
+from nlp.encoder import EncoderHeads, SentenceEncoder
 from nlp.estimators import CalibratedOneVsRestClassifier
 from nlp.features import FeedbackFeaturizer
 from nlp.taxonomy import SENTIMENTS
 from nlp.text import pruned_lemma_table
+from nlp.text_preparation import prepare_texts
 
 logger = logging.getLogger(__name__)
 
-NEGATIVE_GATE = 0.35
-"""A cause is only reported when the text is a complaint: p(negative) at least this."""
+COMPLAINT_GATE = 0.15
+"""A cause is reported on its own score unless the text is clearly not a complaint: p(negative) below this."""
 REVIEW_MARGIN = 0.12
 SENTIMENT_CONFIDENCE = 0.55
 THRESHOLD_BOUNDS = (0.3, 0.6)
+TIERS = ("fast", "accurate")
+"""fast: sparse features only; accurate: fused with multilingual-e5-small heads (see nlp.encoder)."""
 MIN_CAUSE_EXAMPLES = 6
 
 
@@ -45,6 +49,8 @@ class ItemScore:
     cause_scores: Mapping[str, float]
     evidence: tuple[Evidence, ...]
     needs_review: bool
+    review_reasons: tuple[str, ...] = ()
+    """Why the item needs review, one sentence a rule."""
 
 
 SOLVERS = ("lbfgs", "saga")
@@ -96,6 +102,8 @@ class FeedbackModel:
         self.calibration_folds = calibration_folds
         self._analyser: TextAnalyser | None = None
         self._weights_cache: dict[str, dict[str, float]] = {}
+        self.encoder_heads_: EncoderHeads | None = None
+        self.encoder = SentenceEncoder()
 
     @property
     def analyser(self) -> TextAnalyser:
@@ -110,8 +118,10 @@ class FeedbackModel:
         sentiments: Sequence[str],
         causes: Sequence[Sequence[str] | None],
         sentiment_weights: Sequence[float] | None = None,
+        accurate: bool = False,
     ) -> "FeedbackModel":
-        """Trains both models; a text whose causes are None (not labelled) trains sentiment only.
+        """Trains both models (and with `accurate` the encoder heads too); a text whose causes are None (not
+        labelled) trains sentiment only.
 
         `sentiment_weights` weighs each text in the sentiment model (0: it trains causes only). The sentiment
         classes are those present with a positive weight, at least two of SENTIMENTS; a missing one scores 0.
@@ -131,7 +141,8 @@ class FeedbackModel:
         if len(present) < 2:
             raise ValueError(f"the sentiment model needs at least two of {list(SENTIMENTS)}, got {present}")
         self._weights_cache = {}
-        analysed = self.analyser.analyse(list(texts), list(languages))
+        prepared = prepare_texts(texts)
+        analysed = self.analyser.analyse(prepared, list(languages))
         self.featurizer_ = FeedbackFeaturizer(causes=self.causes, char_ngram_range=self.char_ngram_range).fit(analysed)
         features = self.featurizer_.transform(analysed)
         labels = np.asarray(sentiments)[weighted]
@@ -155,6 +166,10 @@ class FeedbackModel:
             random_state=self.random_state, solver=CAUSE_SOLVERS[self.solver],
             shared_folds=self.calibration != "sigmoid",
         ).fit(features[labelled], targets)
+        self.encoder_heads_ = None
+        if accurate:
+            embeddings = self.encoder.embed(prepared)
+            self.encoder_heads_ = EncoderHeads(self.causes).fit(embeddings, weighted, labels, labelled, targets)
         self.lemma_tables = self._pruned_lemma_tables()
         self._analyser = None
         logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)
@@ -199,56 +214,85 @@ class FeedbackModel:
             probabilities[:, SENTIMENTS.index(label)] = scores[:, column]
         return probabilities
 
-    def score(self, texts: Sequence[str], languages: Sequence[str]) -> list[ItemScore]:
-        """Sentiment, causes, evidence and review flag for each text."""
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """The tiers this model can score with."""
+        return TIERS if self.encoder_heads_ is not None else TIERS[:1]
+
+    def score(self, texts: Sequence[str], languages: Sequence[str], tier: str = "fast") -> list[ItemScore]:
+        """Sentiment, causes, evidence and review flag for each text, prepared first (evidence offsets are into the
+        prepared text: what the nightly flow stores). The accurate tier averages the fast tier's probabilities with
+        the encoder heads'."""
+        if tier not in self.tiers:
+            raise ValueError(f"tier {tier!r} is not one this model has: {list(self.tiers)}")
         if not texts:
             return []
-        analysed = self.analyser.analyse(list(texts), list(languages))
+        prepared = prepare_texts(texts)
+        analysed = self.analyser.analyse(prepared, list(languages))
         features = self.featurizer_.transform(analysed)
         probabilities = self.sentiment_probabilities(features)
         cause_scores = self.cause_model_.predict_proba(features)
+        if tier == "accurate":
+            encoded_sentiment, encoded_causes = self.encoder_heads_.predict(self.encoder.embed(prepared))
+            probabilities = (probabilities + encoded_sentiment) / 2
+            cause_scores = (cause_scores + encoded_causes) / 2
         return [
             self._combine(item, probabilities[row], cause_scores[row]) for row, item in enumerate(analysed)
         ]
 
     def _combine(self, item: AnalysedText, probabilities: np.ndarray, cause_scores: np.ndarray) -> ItemScore:
-        sentiment = SENTIMENTS[int(np.argmax(probabilities))]
-        p_negative = float(probabilities[0])
-        complaint = sentiment == "negative" or p_negative >= NEGATIVE_GATE
+        """The joint decision: causes on their own scores (with a low complaint gate), sentiment negative when a cause
+        is found; evidence for every cause, and the reasons an item needs review."""
+        p_negative = float(probabilities[SENTIMENTS.index("negative")])
         cued = {match.cause for match in item.signals.cue_matches}
-        found = []
-        needs_review = float(np.max(probabilities)) < SENTIMENT_CONFIDENCE
+        found: list[str] = []
+        evidence: list[Evidence] = []
+        reasons: list[str] = []
         for cause, score, threshold in zip(self.causes, cause_scores, self.cause_model_.thresholds_):
-            if complaint and score >= threshold:
-                found.append(cause)
-            if complaint and abs(score - threshold) < REVIEW_MARGIN:
-                needs_review = True
-            if complaint and cause in cued and score < threshold:
-                needs_review = True
-        evidence = tuple(self._evidence(item, cause) for cause in found)
+            if p_negative < COMPLAINT_GATE:
+                continue
+            if score >= threshold:
+                spans = self._evidence(item, cause)
+                if spans:
+                    found.append(cause)
+                    evidence.extend(spans)
+            if abs(score - threshold) < REVIEW_MARGIN:
+                reasons.append(f"{cause} score {score:.3f} is within {REVIEW_MARGIN} of its threshold {threshold:.3f}")
+            elif cause in cued and cause not in found:
+                reasons.append(f"a {cause} cue is in the text but {cause} was not given")
+        sentiment = "negative" if found else SENTIMENTS[int(np.argmax(probabilities))]
+        if float(np.max(probabilities)) < SENTIMENT_CONFIDENCE:
+            reasons.insert(0, f"sentiment is unsure (highest probability {float(np.max(probabilities)):.3f} < "
+                              f"{SENTIMENT_CONFIDENCE})")
         return ItemScore(
             sentiment=sentiment,
             probabilities={s: float(p) for s, p in zip(SENTIMENTS, probabilities)},
             causes=tuple(found),
             cause_scores={cause: float(score) for cause, score in zip(self.causes, cause_scores)},
-            evidence=tuple(span for spans in evidence for span in spans),
-            needs_review=needs_review,
+            evidence=tuple(evidence),
+            needs_review=bool(reasons),
+            review_reasons=tuple(reasons),
         )
 
     def _evidence(self, item: AnalysedText, cause: str) -> tuple[Evidence, ...]:
-        """Matched cues of the cause, else the token whose key weighs most for it."""
+        """The cause's matched cue phrases, else the content token that weighs most towards it (never a stop word,
+        never a token with no positive weight); empty when nothing in the text pushes towards the cause."""
+        stop_words = self.analyser.stop_words(item.language)
         cues = tuple(
             Evidence(cause, match.start, match.end, match.text)
             for match in item.signals.cue_matches
-            if match.cause == cause
+            if match.cause == cause and match.text.lower() not in stop_words
         )
         if cues:
             return cues
         weights = self.word_weights(cause)
-        best = max(item.token_offsets, key=lambda token: weights.get(token[2], 0.0), default=None)
-        if best is None or weights.get(best[2], 0.0) <= 0:
+        content = [
+            (start, end, key) for start, end, key in item.token_offsets
+            if weights.get(key, 0.0) > 0 and len(key) > 1 and item.text[start:end].lower() not in stop_words
+        ]
+        if not content:
             return ()
-        start, end, _ = best
+        start, end, _ = max(content, key=lambda token: weights[token[2]])
         return (Evidence(cause, start, end, item.text[start:end]),)
 
     def word_weights(self, target: str) -> dict[str, float]:

@@ -13,6 +13,7 @@ import numpy as np
 import skops.io as sio
 
 from nlp.cues import load_resources
+from nlp.encoder import EncoderHeads
 from nlp.features import FeedbackFeaturizer
 from nlp.model import FeedbackModel
 from storage.files import MANIFEST_FILE, file_hashes, manifest_problems
@@ -23,6 +24,7 @@ ESTIMATORS_FILE = "estimators.skops"
 MODEL_FILE = "model.json"
 RESOURCES_DIR = "resources"
 LEMMAS_DIR = "lemmas"
+ENCODER_HEADS_DIR = "encoder_heads"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "nlp.estimators.CalibratedOneVsRestClassifier")
 
 
@@ -42,11 +44,15 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
     for name, (terms, idf) in model.featurizer_.vocabularies().items():
         _write_json(directory / f"{name}_vocabulary.json", terms)
         np.save(directory / f"{name}_idf.npy", np.asarray(idf, dtype=np.float64), allow_pickle=False)
-    for stale in (directory / LEMMAS_DIR, directory / RESOURCES_DIR):
+    for stale in (directory / LEMMAS_DIR, directory / RESOURCES_DIR, directory / ENCODER_HEADS_DIR):
         if stale.exists():
             shutil.rmtree(stale)
     for lang, table in (model.lemma_tables or {}).items():
         _write_json(directory / LEMMAS_DIR / f"{lang}.json", dict(table))
+    if model.encoder_heads_ is not None:
+        (directory / ENCODER_HEADS_DIR).mkdir()
+        for name, array in model.encoder_heads_.arrays().items():
+            np.save(directory / ENCODER_HEADS_DIR / f"{name}.npy", np.asarray(array), allow_pickle=False)
     resource_dir = directory / RESOURCES_DIR
     for lang, res in model.resources.items():
         _write_json(resource_dir / "cues" / f"{lang}.json", dict(res.cues))
@@ -56,6 +62,7 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
         {
             "causes": list(model.causes),
             "languages": sorted(model.resources),
+            "tiers": list(model.tiers),
             "thresholds": model.thresholds_,
             "featurizer": model.featurizer_.get_params(),
             "parameters": {
@@ -116,6 +123,10 @@ def load_model(directory: Path) -> FeedbackModel:
     model.featurizer_ = FeedbackFeaturizer(**featurizer_params).restore(vocabularies)
     model.sentiment_model_ = estimators["sentiment"]
     model.cause_model_ = estimators["causes"]
+    heads = directory / ENCODER_HEADS_DIR
+    if heads.is_dir():
+        model.encoder_heads_ = EncoderHeads(model.causes).restore(
+            {path.stem: np.load(path, allow_pickle=False) for path in heads.glob("*.npy")})
     return model
 
 

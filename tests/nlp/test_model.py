@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from nlp.cues import LanguageResources
 from nlp.model import FeedbackModel
 from nlp.model_store import ModelIntegrityError, load_model, save_model
+from nlp.text_preparation import prepare_texts
 
 RESOURCES = {
     "en": LanguageResources(
@@ -107,3 +109,78 @@ def test_no_cause_labels_at_all_is_named() -> None:
     texts, languages, sentiments, _ = make_training_set()
     with pytest.raises(ValueError, match="no text has cause labels"):
         FeedbackModel(RESOURCES, ("delay",)).fit(texts, languages, sentiments, [None] * len(texts))
+
+
+def test_scoring_prepares_the_text_itself(trained: FeedbackModel) -> None:
+    raw = "Still\u200b waiting   for my order, call me at +1 415 555 0199 or jo.doe@example.com"
+    [prepared] = prepare_texts([raw])
+    assert "[PHONE]" in prepared and "[EMAIL]" in prepared and "\u200b" not in prepared
+    assert trained.score([raw], ["en"]) == trained.score([prepared], ["en"])
+    [score] = trained.score([raw], ["en"])
+    assert all(prepared[span.start:span.end] == span.text for span in score.evidence)
+
+
+def test_preparation_is_idempotent() -> None:
+    texts = ["Mail me: ana@example.com", "card 4111 1111 1111 1111 charged twice", "  plain\n\n text  ", ""]
+    once = prepare_texts(texts)
+    assert prepare_texts(once) == once
+
+
+def test_length_alone_does_not_decide_causes(trained: FeedbackModel) -> None:
+    assert not any("length" in name for name in trained.featurizer_.feature_names())
+    short = "The parcel arrived."
+    padded = "The parcel arrived. " + "It was a Tuesday and the weather was grey, the street quiet. " * 6
+    [a, b] = trained.score([short, padded], ["en", "en"])
+    assert a.causes == b.causes == ()
+
+
+def test_every_cause_has_readable_evidence(trained: FeedbackModel) -> None:
+    texts = [text for text, _, _ in TRAIN] + ["they were so late and me and my mum waited, charged twice"]
+    stop_words = trained.analyser.stop_words("en")
+    for score in trained.score(texts, ["en"] * len(texts)):
+        assert {span.cause for span in score.evidence} == set(score.causes)
+        assert all(span.text.lower() not in stop_words for span in score.evidence)
+
+
+def test_a_cause_decides_on_its_own_score_not_the_sentiment_argmax(trained: FeedbackModel) -> None:
+    [item] = trained.analyser.analyse(["still waiting"], ["en"])
+    neutral_leaning = np.array([0.3, 0.6, 0.1])
+    delay_only = np.array([0.0, 0.0, 0.0, 0.9])
+    score = trained._combine(item, neutral_leaning, delay_only)
+    assert score.causes == ("delay",) and score.sentiment == "negative"
+    not_a_complaint = trained._combine(item, np.array([0.05, 0.15, 0.8]), delay_only)
+    assert not_a_complaint.causes == () and not_a_complaint.sentiment == "positive"
+    no_cause = trained._combine(item, neutral_leaning, np.zeros(4))
+    assert no_cause.causes == () and no_cause.sentiment == "neutral"
+
+
+def test_review_reasons_name_the_rule(trained: FeedbackModel) -> None:
+    for score in trained.score(["hello there", "late?"], ["en", "en"]):
+        assert score.needs_review == bool(score.review_reasons)
+        assert all(isinstance(reason, str) and reason for reason in score.review_reasons)
+
+
+def test_unknown_tier_is_named(trained: FeedbackModel) -> None:
+    assert trained.tiers == ("fast",)
+    with pytest.raises(ValueError, match="'accurate'"):
+        trained.score(["late"], ["en"], tier="accurate")
+
+
+@pytest.fixture(scope="module")
+def accurate() -> FeedbackModel:
+    texts, languages, sentiments, causes = make_training_set(copies=6)
+    return FeedbackModel(RESOURCES, ("rudeness", "unresolved_issue", "overcharge", "delay")).fit(
+        texts, languages, sentiments, causes, accurate=True)
+
+
+def test_accurate_tier_fuses_the_encoder_and_survives_a_reload(accurate: FeedbackModel, tmp_path) -> None:
+    texts = ["My parcel never showed up, two weeks now", "Lovely people, quick and kind", "Unde este coletul meu?"]
+    fast = accurate.score(texts, ["en", "en", "ro"])
+    fused = accurate.score(texts, ["en", "en", "ro"], tier="accurate")
+    assert accurate.tiers == ("fast", "accurate")
+    assert [f.probabilities for f in fast] != [f.probabilities for f in fused]
+    assert all(sum(f.probabilities.values()) == pytest.approx(1.0, abs=1e-6) for f in fused)
+    save_model(accurate, tmp_path / "m", {"version": "test"})
+    reloaded = load_model(tmp_path / "m")
+    assert reloaded.tiers == ("fast", "accurate")
+    assert reloaded.score(texts, ["en", "en", "ro"], tier="accurate") == fused
