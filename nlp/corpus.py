@@ -1,4 +1,8 @@
-"""The starter corpus the project wrote itself: the default model's training data."""
+"""The default model's training data: the corpus the project wrote, and real licence-clean feedback it labelled.
+
+`<lang>.jsonl` are the written texts; `real/<source>_<lang>.jsonl` real texts whose licences allow a shipped model
+(see starter_corpus/README.md for their sources, licences and attribution).
+"""
 
 from __future__ import annotations
 
@@ -19,16 +23,29 @@ class LabelledText:
     causes: tuple[str, ...]
 
 
+REAL_DIR = "real"
+
+
 def starter_corpus_dir() -> Path:
     return Path(str(resources.files("nlp") / "starter_corpus"))
 
 
-def load_starter_corpus(directory: Path | None = None) -> list[LabelledText]:
-    """Every labelled item of `<directory>/<lang>.jsonl` for the supported languages; a bad line names itself."""
+def corpus_files(directory: Path | None = None) -> list[tuple[Path, str]]:
+    """Each corpus file with its language: the written `<lang>.jsonl`, then `real/<source>_<lang>.jsonl`."""
     directory = directory or starter_corpus_dir()
+    files = [(directory / f"{lang}.jsonl", lang) for lang in SUPPORTED_LANGUAGES]
+    for path in sorted((directory / REAL_DIR).glob("*.jsonl")):
+        lang = path.stem.rsplit("_", 1)[-1]
+        if lang not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"{path}: the name must end in _<language>, one of {list(SUPPORTED_LANGUAGES)}")
+        files.append((path, lang))
+    return files
+
+
+def load_starter_corpus(directory: Path | None = None) -> list[LabelledText]:
+    """Every labelled item of the corpus files (see corpus_files); a bad line names itself."""
     items = []
-    for lang in SUPPORTED_LANGUAGES:
-        path = directory / f"{lang}.jsonl"
+    for path, lang in corpus_files(directory):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
                 items.append(_parse_line(line, lang, f"{path}:{number}"))
@@ -55,8 +72,7 @@ def _parse_line(line: str, lang: str, where: str) -> LabelledText:
 
 def corpus_fingerprint(directory: Path | None = None) -> str:
     """sha256 over the corpus files, to tell which corpus a model was trained on."""
-    directory = directory or starter_corpus_dir()
     digest = hashlib.sha256()
-    for lang in SUPPORTED_LANGUAGES:
-        digest.update((directory / f"{lang}.jsonl").read_bytes())
+    for path, _ in corpus_files(directory):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
