@@ -6,6 +6,7 @@ model), VADER (English sentiment) and a keyword list (delay), and the target. La
 
 Usage: python benchmarks/accuracy.py [--data ../shared/data] [--model DIR] [--baseline DIR] [--tier fast|accurate]
        [--limit N] [--json OUT]
+       [--embedding-cache DIR]
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ def format_table(columns: dict[str, dict[str, dict]]) -> str:
 
 
 def main() -> int:
+    from nlp.encoder import SentenceEncoder
     from nlp.model_store import default_model_dir, load_model
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -169,6 +171,8 @@ def main() -> int:
     parser.add_argument("--tier", choices=("fast", "accurate", "both"), default="fast")
     parser.add_argument("--limit", type=int, default=0, help="score at most N items per sentiment set (0: all)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
+    parser.add_argument("--embedding-cache", type=Path, default=None,
+                        help="folder to keep the accurate tier's text embeddings in between runs")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     folder = datasets.data_dir(args.data)
@@ -176,6 +180,7 @@ def main() -> int:
         print("no shared data found; pass --data PATH")
         return 2
     model = load_model(args.model or default_model_dir())
+    model.encoder = SentenceEncoder(args.embedding_cache)
     tiers = ["fast", "accurate"] if args.tier == "both" else [args.tier]
     columns = {f"causa {tier}": measure(model_predictor(model, tier), folder, args.limit) for tier in tiers}
     if args.baseline:

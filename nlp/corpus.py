@@ -1,7 +1,8 @@
 """The default model's training data: the corpus the project wrote, and real licence-clean feedback it labelled.
 
 `<lang>.jsonl` are the written texts; `real/<source>_<lang>.jsonl` real texts whose licences allow a shipped model
-(see starter_corpus/README.md for their sources, licences and attribution).
+(see starter_corpus/README.md for their sources, licences and attribution), labelled by hand;
+`distilled/<source>_<lang>.jsonl` more of those real texts, labelled by the accurate tier (nlp.distill).
 """
 
 from __future__ import annotations
@@ -21,20 +22,25 @@ class LabelledText:
     language: str
     sentiment: str
     causes: tuple[str, ...]
+    distilled: bool = False
+    """Labelled by the accurate tier (nlp.distill), not by hand: the fast tier learns from it, the encoder heads not."""
 
 
 REAL_DIR = "real"
+DISTILLED_DIR = "distilled"
 
 
 def starter_corpus_dir() -> Path:
     return Path(str(resources.files("nlp") / "starter_corpus"))
 
 
-def corpus_files(directory: Path | None = None) -> list[tuple[Path, str]]:
-    """Each corpus file with its language: the written `<lang>.jsonl`, then `real/<source>_<lang>.jsonl`."""
+def corpus_files(directory: Path | None = None, distilled: bool = True) -> list[tuple[Path, str]]:
+    """Each corpus file with its language: the written `<lang>.jsonl`, then `real/<source>_<lang>.jsonl`, then
+    (with `distilled`) `distilled/<source>_<lang>.jsonl`, real texts labelled by the accurate tier (nlp.distill)."""
     directory = directory or starter_corpus_dir()
     files = [(directory / f"{lang}.jsonl", lang) for lang in SUPPORTED_LANGUAGES]
-    for path in sorted((directory / REAL_DIR).glob("*.jsonl")):
+    folders = [REAL_DIR, DISTILLED_DIR] if distilled else [REAL_DIR]
+    for path in sorted(path for folder in folders for path in (directory / folder).glob("*.jsonl")):
         lang = path.stem.rsplit("_", 1)[-1]
         if lang not in SUPPORTED_LANGUAGES:
             raise ValueError(f"{path}: the name must end in _<language>, one of {list(SUPPORTED_LANGUAGES)}")
@@ -42,17 +48,18 @@ def corpus_files(directory: Path | None = None) -> list[tuple[Path, str]]:
     return files
 
 
-def load_starter_corpus(directory: Path | None = None) -> list[LabelledText]:
+def load_starter_corpus(directory: Path | None = None, distilled: bool = True) -> list[LabelledText]:
     """Every labelled item of the corpus files (see corpus_files); a bad line names itself."""
     items = []
-    for path, lang in corpus_files(directory):
+    for path, lang in corpus_files(directory, distilled):
+        by_teacher = path.parent.name == DISTILLED_DIR
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
-                items.append(_parse_line(line, lang, f"{path}:{number}"))
+                items.append(_parse_line(line, lang, f"{path}:{number}", by_teacher))
     return items
 
 
-def _parse_line(line: str, lang: str, where: str) -> LabelledText:
+def _parse_line(line: str, lang: str, where: str, distilled: bool) -> LabelledText:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
@@ -67,7 +74,7 @@ def _parse_line(line: str, lang: str, where: str) -> LabelledText:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{where}: empty text")
-    return LabelledText(text=text, language=lang, sentiment=sentiment, causes=causes)
+    return LabelledText(text=text, language=lang, sentiment=sentiment, causes=causes, distilled=distilled)
 
 
 def corpus_fingerprint(directory: Path | None = None) -> str:

@@ -6,3 +6,5 @@ SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 DEFAULT_CAUSES: tuple[str, ...] = ("rudeness", "unresolved_issue", "overcharge", "delay")
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "ro", "ru")
 OTHER_LANGUAGE = "other"
+TIERS: tuple[str, ...] = ("fast", "accurate")
+"""fast: sparse features only; accurate: fused with multilingual-e5-small heads (see nlp.encoder)."""

@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from nlp.taxonomy import TIERS
+
 logger = logging.getLogger("causa")
 
 
@@ -77,6 +79,7 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--json", action="store_true", help="print JSON")
     explain.add_argument("--language", help="en/pt/es/ro/ru (default: detected)")
     explain.add_argument("--model", default="promoted", help="version (default: the promoted one, else shipped)")
+    explain.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
     _registry_options(explain)
 
     queue = commands.add_parser("review-queue", help="the lake items the model is least sure of, to label next")
@@ -191,7 +194,7 @@ def command_explain(args: argparse.Namespace) -> int:
     registry = _registry(args)
     model, version = model_for(args.model, registry.root)
     language = args.language or LanguageDetector().detect_many([args.text])[0]
-    result = {"model_version": version, **explain(model, args.text, language)}
+    result = {"model_version": version, **explain(model, args.text, language, tier=args.tier)}
     if args.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     else:

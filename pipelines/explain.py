@@ -9,6 +9,7 @@ import numpy as np
 
 from nlp.model import FeedbackModel, sentiment_weights
 from nlp.taxonomy import SUPPORTED_LANGUAGES
+from nlp.text_preparation import prepare_texts
 
 TOP_FEATURES = 6
 
@@ -44,11 +45,13 @@ def _contributions(row: Any, weights: np.ndarray, names: list[str], spans: dict[
     }
 
 
-def explain(model: FeedbackModel, text: str, language: str, top: int = TOP_FEATURES) -> dict[str, Any]:
-    """Sentiment with probabilities, every cause's score and decision, and the features behind each."""
+def explain(model: FeedbackModel, text: str, language: str, top: int = TOP_FEATURES,
+            tier: str = "fast") -> dict[str, Any]:
+    """Sentiment with probabilities, every cause's score and decision, and the features behind each (the features
+    are the fast tier's; the accurate tier's scores also hold the encoder's share)."""
     language = language if language in SUPPORTED_LANGUAGES else "other"
-    score = model.score([text], [language])[0]
-    analysed = model.analyser.analyse([text], [language])[0]
+    score = model.score([text], [language], tier=tier)[0]
+    analysed = model.analyser.analyse(prepare_texts([text]), [language])[0]
     row = model.featurizer_.transform([analysed]).getrow(0).tocsr()
     names = model.featurizer_.feature_names()
     spans: dict[str, list[list[int]]] = {}
@@ -72,6 +75,8 @@ def explain(model: FeedbackModel, text: str, language: str, top: int = TOP_FEATU
         "predicted_causes": list(score.causes),
         "evidence": [asdict(span) for span in score.evidence],
         "needs_review": score.needs_review,
+        "review_reasons": list(score.review_reasons),
+        "tier": tier,
     }
 
 
@@ -84,18 +89,18 @@ def format_explanation(result: dict[str, Any]) -> str:
             lines.append(f"    {direction:<8}{items or '-'}")
         return lines
 
-    probabilities = ", ".join(f"{k} {v:.2f}" for k, v in result["probabilities"].items())
-    lines = [f"language {result['language']}",
+    probabilities = ", ".join(f"{k} {v:.3f}" for k, v in result["probabilities"].items())
+    lines = [f"language {result['language']}, {result['tier']} tier",
              f"sentiment: {result['sentiment']} ({probabilities})"]
     lines += features(result["sentiment_features"])
     lines.append(f"causes: {', '.join(result['predicted_causes']) or 'none'}")
     for cause, detail in result["causes"].items():
         mark = "yes" if detail["predicted"] else "no "
-        lines.append(f"  {mark} {cause:<17} score {detail['score']:.2f} (threshold {detail['threshold']:.2f})")
+        lines.append(f"  {mark} {cause:<17} score {detail['score']:.3f} (threshold {detail['threshold']:.3f})")
         if detail["predicted"] or detail["score"] >= detail["threshold"]:
             lines += features(detail["features"])
     for span in result["evidence"]:
         lines.append(f"evidence {span['cause']}: [{span['start']}:{span['end']}] {span['text']!r}")
-    if result["needs_review"]:
-        lines.append("needs review: the model is unsure")
+    for reason in result["review_reasons"]:
+        lines.append(f"needs review: {reason}")
     return "\n".join(lines) + "\n"

@@ -111,12 +111,12 @@ def prepare(candidates: list[Candidate], salt: str, run_id: str, repeats: RunRep
 
 @task(cache_policy=NO_CACHE)
 def score(
-    batch: FeedbackBatch, model_version: str, run_id: str, registry_root: Path | None = None
+    batch: FeedbackBatch, model_version: str, run_id: str, registry_root: Path | None = None, tier: str = "fast"
 ) -> tuple[FeedbackBatch, pa.Table]:
     """The batch with its languages detected, and its scored rows (the heavy step, submitted to the task runner)."""
     batch = batch.with_languages(language_detector())
     model, version = scoring_model(model_version, registry_root)
-    return batch, scored_rows(batch, model.score(batch.texts, batch.languages), version, run_id)
+    return batch, scored_rows(batch, model.score(batch.texts, batch.languages, tier=tier), version, run_id)
 
 
 @dataclass
@@ -279,7 +279,7 @@ def stream_source(
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
         parameters = {"batch": batch, "model_version": model_version, "run_id": run_id,
-                      "registry_root": settings.registry_root}
+                      "registry_root": settings.registry_root, "tier": settings.model_tier}
         in_flight.append(runner.submit(score, parameters))
         while len(in_flight) > settings.batches_in_flight:
             stage_scored(staged, outcome, in_flight.popleft())

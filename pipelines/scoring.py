@@ -33,7 +33,7 @@ def score_output_schema(causes: tuple[str, ...]) -> pa.Schema:
     )
 
 
-def score_file(input_path: Path, output_path: Path, model: FeedbackModel) -> int:
+def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: str = "fast") -> int:
     """Scores every row of `input_path` (a `text` column; optional `id`, `language`) into `output_path`."""
     frame = read_table_file(input_path, required=("text",))
     texts = ["" if value is None else str(value) for value in frame["text"].tolist()]
@@ -42,7 +42,7 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel) -> int
     if "language" in frame.columns:
         hints = [None if value is None else str(value) for value in frame["language"].tolist()]
     languages = detect_with_hints(LanguageDetector(), texts, hints)
-    scores = model.score(texts, languages)
+    scores = model.score(texts, languages, tier=tier)
     rows = [
         {
             "id": item_id,

@@ -54,3 +54,40 @@ def test_model_card_fields(shipped_model) -> None:
     described = json.loads((default_model_dir() / "model.json").read_text())
     assert described["causes"] == list(DEFAULT_CAUSES)
     assert set(described["thresholds"]) == set(DEFAULT_CAUSES)
+
+
+NEGATED_CAUSES = [
+    ("No problems with delivery, it came on the day they said", "en", "delay"),
+    ("The courier was not rude at all, very polite actually", "en", "rudeness"),
+    ("Nenhum problema com a entrega, chegou no dia certo", "pt", "delay"),
+    ("O atendente não foi nada grosseiro, muito educado", "pt", "rudeness"),
+    ("Ningún problema con la entrega, llegó el día previsto", "es", "delay"),
+    ("El repartidor no fue nada grosero, muy amable", "es", "rudeness"),
+    ("Nicio problema cu livrarea, a ajuns in ziua promisa", "ro", "delay"),
+    ("Curierul nu a fost deloc nepoliticos, foarte amabil", "ro", "rudeness"),
+    ("Никаких проблем с доставкой, привезли в обещанный день", "ru", "delay"),
+    ("Оператор совсем не грубил, наоборот очень вежливый", "ru", "rudeness"),
+]
+SARCASTIC_DELAYS = [
+    ("Great, another three weeks of waiting for my parcel", "en"),
+    ("Ótimo, mais três semanas esperando a encomenda", "pt"),
+    ("Genial, otras tres semanas esperando el paquete", "es"),
+    ("Super, inca trei saptamani de asteptat coletul", "ro"),
+    ("Отлично, ещё три недели ждать посылку", "ru"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "cause"), NEGATED_CAUSES)
+def test_a_negated_cause_is_not_given(shipped_model, text, language, cause) -> None:
+    [score] = shipped_model.score([text], [language])
+    assert cause not in score.causes
+
+
+@pytest.mark.parametrize(("text", "language"), SARCASTIC_DELAYS)
+def test_sarcastic_praise_of_a_wait_is_a_delay_complaint(shipped_model, text, language) -> None:
+    [score] = shipped_model.score([text], [language])
+    assert score.sentiment == "negative" and "delay" in score.causes
+
+
+def test_the_shipped_model_has_both_tiers(shipped_model) -> None:
+    assert shipped_model.tiers == ("fast", "accurate")

@@ -146,11 +146,12 @@ def test_a_cause_decides_on_its_own_score_not_the_sentiment_argmax(trained: Feed
     [item] = trained.analyser.analyse(["still waiting"], ["en"])
     neutral_leaning = np.array([0.3, 0.6, 0.1])
     delay_only = np.array([0.0, 0.0, 0.0, 0.9])
-    score = trained._combine(item, neutral_leaning, delay_only)
+    thresholds = trained.cause_model_.thresholds_
+    score = trained._combine(item, neutral_leaning, delay_only, thresholds)
     assert score.causes == ("delay",) and score.sentiment == "negative"
-    not_a_complaint = trained._combine(item, np.array([0.05, 0.15, 0.8]), delay_only)
+    not_a_complaint = trained._combine(item, np.array([0.05, 0.15, 0.8]), delay_only, thresholds)
     assert not_a_complaint.causes == () and not_a_complaint.sentiment == "positive"
-    no_cause = trained._combine(item, neutral_leaning, np.zeros(4))
+    no_cause = trained._combine(item, neutral_leaning, np.zeros(4), thresholds)
     assert no_cause.causes == () and no_cause.sentiment == "neutral"
 
 

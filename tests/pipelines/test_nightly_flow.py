@@ -165,3 +165,40 @@ def test_nightly_schedule_is_built_as_documented(tmp_path: Path) -> None:
     assert deployment.parameters == {"config_path": str(config.resolve())}
     [schedule] = deployment.schedules
     assert schedule.schedule.cron == "0 2 * * *"
+
+
+def test_score_explain_and_evaluate_give_the_nightly_scores_for_the_same_raw_texts(sample_run, shipped_model,
+                                                                                  tmp_path) -> None:
+    """One preparation: the raw review texts (with their personal data) score as the night scored them."""
+    import pandas as pd
+
+    from pipelines.explain import explain
+    from pipelines.scoring import score_file
+    from pipelines.settings import sample_root
+    from storage.identity import feedback_id
+
+    config, _ = sample_run
+    lake = config.parent / "lake"
+    raw = pd.concat([pd.read_csv(path, encoding="utf-8-sig", dtype=str) for path in
+                     sorted(sample_root().glob("store_reviews/*.csv"))])
+    raw["id"] = [feedback_id("store_reviews", review_id) for review_id in raw["review_id"]]
+    with duckdb.connect() as db:
+        night = db.execute(
+            f"select s.feedback_id, f.language, s.p_negative, s.cause_scores, f.text "
+            f"from {table(lake, 'scored')} s join {table(lake, 'feedback')} f using (feedback_id)").df()
+    night = night.set_index("feedback_id")
+    raw = raw[raw["id"].isin(night.index)]  # the malformed rows went to quarantine
+    assert len(raw) > 100
+    night = night.loc[raw["id"]]
+    assert (night["text"].to_numpy() != raw["text"].to_numpy()).any(), "the sample should hold personal data"
+    pd.DataFrame({"id": raw["id"], "text": raw["text"], "language": night["language"].to_numpy()}).to_csv(
+        tmp_path / "raw.csv", index=False)
+    score_file(tmp_path / "raw.csv", tmp_path / "scored.parquet", shipped_model)
+    scored = pd.read_parquet(tmp_path / "scored.parquet").set_index("id").loc[raw["id"]]
+    assert scored["p_negative"].to_numpy() == pytest.approx(night["p_negative"].to_numpy(), abs=1e-6)
+    assert scored["score_delay"].to_numpy() == pytest.approx(
+        [{item["cause"]: item["score"] for item in scores}["delay"] for scores in night["cause_scores"]], abs=1e-6)
+    evaluated = shipped_model.score(raw["text"].tolist(), night["language"].tolist())
+    assert [s.probabilities["negative"] for s in evaluated] == pytest.approx(night["p_negative"].tolist(), abs=1e-6)
+    text, language, p_negative = raw["text"].iloc[0], night["language"].iloc[0], night["p_negative"].iloc[0]
+    assert explain(shipped_model, text, language)["probabilities"]["negative"] == pytest.approx(p_negative, abs=1e-4)

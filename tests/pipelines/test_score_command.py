@@ -42,6 +42,18 @@ def test_score_writes_one_row_per_text(tmp_path: Path, suffix: str, shipped_mode
             assert text[span["start"]:span["end"]] == span["text"]
 
 
+def test_score_with_the_accurate_tier_fuses_the_encoder(tmp_path: Path, shipped_model) -> None:
+    source = tmp_path / "in.csv"
+    pd.DataFrame(TEXTS, columns=["id", "text"]).to_csv(source, index=False)
+    assert main(["score", str(source), "-o", str(tmp_path / "fast.parquet")]) == 0
+    assert main(["score", str(source), "-o", str(tmp_path / "accurate.parquet"), "--tier", "accurate"]) == 0
+    fast, accurate = (pd.read_parquet(tmp_path / f"{tier}.parquet") for tier in ("fast", "accurate"))
+    assert accurate["id"].tolist() == fast["id"].tolist()
+    assert not (accurate["p_negative"] - fast["p_negative"]).abs().lt(1e-6).all()
+    assert accurate[["p_negative", "p_neutral", "p_positive"]].sum(axis=1).between(0.999, 1.001).all()
+    assert accurate.loc[0, "sentiment"] == "negative" and accurate.loc[4, "sentiment"] == "positive"
+
+
 def test_score_names_a_missing_text_column(tmp_path: Path, caplog) -> None:
     source = tmp_path / "in.csv"
     source.write_text("id,body\n1,hello\n")

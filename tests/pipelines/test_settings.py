@@ -87,3 +87,10 @@ def test_run_batching_settings_are_read_and_bad_values_named() -> None:
             parse_settings({"run": {"batch_rows": bad}, "sources": [SOURCE]})
     with pytest.raises(SettingsError, match="run.batches_in_flight"):
         parse_settings({"run": {"batches_in_flight": 0}, "sources": [SOURCE]})
+
+
+def test_model_tier_is_read_and_a_bad_one_named() -> None:
+    assert parse_settings({"sources": [SOURCE]}).model_tier == "fast"
+    assert parse_settings({"model": {"tier": "accurate"}, "sources": [SOURCE]}).model_tier == "accurate"
+    with pytest.raises(SettingsError, match=r"model.tier must be one of \['fast', 'accurate'\], got 'precise'"):
+        parse_settings({"model": {"tier": "precise"}, "sources": [SOURCE]})
