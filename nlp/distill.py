@@ -13,11 +13,12 @@ import csv
 import json
 import logging
 from pathlib import Path
+from typing import Sequence
 
 from nlp.corpus import DISTILLED_DIR, load_starter_corpus, starter_corpus_dir
 from nlp.encoder import SentenceEncoder
 from nlp.language import LanguageDetector
-from nlp.model import FeedbackModel
+from nlp.model import FeedbackModel, ItemScore
 from nlp.model_store import load_model
 
 logger = logging.getLogger(__name__)
@@ -38,22 +39,28 @@ def unlabelled_clean_texts(clean: Path) -> dict[str, list[tuple[str, str]]]:
             for name, rows in (("banking77_en", banking), ("sart_ro", sart), ("cfpb_en", cfpb))}
 
 
-def distil(teacher: FeedbackModel, clean: Path, output: Path) -> dict[str, int]:
-    """Writes the teacher's labels of every unlabelled clean text; returns the rows written per file."""
+def teacher_scores(teacher: FeedbackModel, texts: Sequence[str], languages: Sequence[str]) -> list[ItemScore]:
+    """The accurate tier's verdict on each text, batch by batch: the labels the fast tier learns from."""
     if "accurate" not in teacher.tiers:
         raise ValueError(f"the teacher must have the accurate tier, it has {list(teacher.tiers)}")
+    scores: list[ItemScore] = []
+    for begin in range(0, len(texts), BATCH):
+        scores += teacher.score(list(texts[begin:begin + BATCH]), list(languages[begin:begin + BATCH]), tier="accurate")
+        logger.info("teacher labelled %d of %d texts", len(scores), len(texts))
+    return scores
+
+
+def distil(teacher: FeedbackModel, clean: Path, output: Path) -> dict[str, int]:
+    """Writes the teacher's labels of every unlabelled clean text; returns the rows written per file."""
     detector = LanguageDetector()
     output.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, rows in unlabelled_clean_texts(clean).items():
-        lines = []
-        for begin in range(0, len(rows), BATCH):
-            texts = [text for _, text in rows[begin:begin + BATCH]]
-            scores = teacher.score(texts, detector.detect_many(texts), tier="accurate")
-            lines += [json.dumps({"id": key, "text": text, "sentiment": score.sentiment, "causes": list(score.causes)},
-                                 ensure_ascii=False)
-                      for (key, text), score in zip(rows[begin:begin + BATCH], scores)]
-            logger.info("%s: %d of %d labelled", name, len(lines), len(rows))
+        texts = [text for _, text in rows]
+        scores = teacher_scores(teacher, texts, detector.detect_many(texts))
+        lines = [json.dumps({"id": key, "text": text, "sentiment": score.sentiment, "causes": list(score.causes)},
+                            ensure_ascii=False)
+                 for (key, text), score in zip(rows, scores)]
         (output / f"{name}.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         written[name] = len(lines)
     return written

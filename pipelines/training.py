@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 
 from nlp.corpus import corpus_fingerprint, load_starter_corpus
 from nlp.cues import load_resources, packaged_resources_dir
+from nlp.distill import teacher_scores
 from nlp.evaluation import evaluate
 from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
@@ -27,9 +28,11 @@ from nlp.model_store import save_model
 from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
 from pipelines.labels import parse_causes
 from pipelines.model_card import model_card
-from pipelines.model_versions import model_for
+from pipelines.model_versions import DEFAULT, model_for
 from pipelines.tabular_io import read_table_file, write_parquet
+from storage.lake import Lake
 from storage.registry import ModelRegistry
+from storage.schemas import FEEDBACK
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,9 @@ class TrainingOptions:
     calibration: str = "temperature"
     """temperature keeps the class-balanced decision; sigmoid (the shipped model's) calibrates each class apart."""
     calibration_folds: int = 3
+    adapt_rows: int = 0
+    """Label up to this many of the lake's stored texts with the shipped model's accurate tier and train the fast
+    tier on those labels too (knowledge distillation on the user's own domain); 0: none."""
 
 
 @dataclass
@@ -221,8 +227,10 @@ def train_version(
     options: TrainingOptions,
     training_data: dict[str, Any],
     compare_with: str = "promoted",
+    stored: StoredTexts | None = None,
 ) -> TrainResult:
-    """Trains on the training split (plus the starter corpus if asked), evaluates on the held-out split, registers."""
+    """Trains on the training split (plus the starter corpus if asked, and `stored` texts labelled by the shipped
+    model's accurate tier), evaluates on the held-out split, registers."""
     if options.base not in BASES:
         raise ValueError(f"base {options.base!r} is not one of {list(BASES)}")
     version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
@@ -246,14 +254,27 @@ def train_version(
         causes += [item.causes for item in corpus]
         training_data = {**training_data, "base": {"name": "starter corpus", "fingerprint": corpus_fingerprint(),
                                                    "rows": base_rows, "mode": options.base}}
-    learned = {s for s, w in zip(sentiments, weights or [1.0] * len(sentiments)) if w > 0}
-    if len(learned) < 2:
-        raise ValueError(f"the training rows have only {sorted(learned)} examples; at least two of "
-                         f"{list(SENTIMENTS)} are needed")
     cause_names = model_causes([rows.causes[i] for i in train] if rows.causes is not None else None, options.base)
     if not cause_names:
         raise ValueError("no cause to learn: the labels have no causes column with at least "
                          f"{MIN_CAUSE_EXAMPLES} examples of a cause; add one, or keep --base starter")
+    adapted_rows = 0
+    if stored is not None and stored.texts:
+        user_sentiments = set(sentiments[:len(train)])
+        weights = weights or [1.0] * len(texts)
+        taught_sentiments, taught_causes, teacher_version = _teacher_labels(stored, cause_names)
+        texts += stored.texts
+        languages += stored.languages
+        sentiments += taught_sentiments
+        causes += taught_causes
+        weights += [1.0 if sentiment in user_sentiments else 0.0 for sentiment in taught_sentiments]
+        adapted_rows = len(taught_sentiments)
+        training_data = {**training_data, "adapted": {"rows": adapted_rows, "source": stored.source,
+                                                      "teacher": f"{teacher_version} (accurate tier)"}}
+    learned = {s for s, w in zip(sentiments, weights or [1.0] * len(sentiments)) if w > 0}
+    if len(learned) < 2:
+        raise ValueError(f"the training rows have only {sorted(learned)} examples; at least two of "
+                         f"{list(SENTIMENTS)} are needed")
     languages_used = sorted(set(SUPPORTED_LANGUAGES) if options.base != "none"
                             else {lang for lang in languages if lang in SUPPORTED_LANGUAGES} or {"en"})
     staging = registry.staging(version)
@@ -279,7 +300,7 @@ def train_version(
         except (ValueError, RuntimeError) as error:
             logger.warning("could not evaluate the current model for comparison: %s", error)
         counts = {"rows": len(rows.texts) + rows.dropped, "labelled": len(rows.texts), "dropped": rows.dropped,
-                  "train": len(train), "heldout": len(test), "base": base_rows}
+                  "train": len(train), "heldout": len(test), "base": base_rows, "adapted": adapted_rows}
         parameters = {**asdict(options), "causes": list(cause_names), "languages": languages_used}
         metadata = {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -314,13 +335,55 @@ def starter_sentiment_weights(corpus: Sequence, user_languages: Sequence[str],
     ]
 
 
-def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions) -> TrainResult:
-    """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version."""
+def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions,
+               lake: Lake | None = None) -> TrainResult:
+    """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version (with `adapt_rows`, also
+    learning from the lake's stored texts as the accurate tier labels them)."""
     frame = read_table_file(path)
     rows = rows_from_frame(frame, options, str(path))
     data = {"path": str(path.resolve()), "fingerprint": file_fingerprint(path),
             "derived_from_ratings": options.from_ratings}
-    return train_version(rows, registry, name, options, data)
+    stored = None
+    if options.adapt_rows:
+        if lake is None:
+            raise ValueError("adapting to stored texts needs the lake (a causa.toml with [lake])")
+        stored = stored_texts(lake, options.adapt_rows, set(rows.texts), options.random_state)
+    return train_version(rows, registry, name, options, data, stored=stored)
+
+
+@dataclass(frozen=True)
+class StoredTexts:
+    """Unlabelled texts from the lake, to be labelled by the teacher."""
+
+    texts: list[str]
+    languages: list[str]
+    source: str
+
+
+def stored_texts(lake: Lake, n: int, exclude: set[str], random_state: int) -> StoredTexts:
+    """A seeded sample of at most `n` distinct feedback texts from the lake, leaving out `exclude` (the labels)."""
+    if n < 1:
+        raise ValueError(f"--adapt must be at least 1, got {n}")
+    frame = lake.read(FEEDBACK, columns=["text", "language"]).to_pandas()
+    frame = frame[frame["text"].notna() & ~frame["text"].isin(exclude)].drop_duplicates("text")
+    if frame.empty:
+        raise ValueError(f"the lake at {lake.root} holds no stored texts to adapt to; run `causa run` first")
+    frame = frame.sample(min(n, len(frame)), random_state=random_state)
+    logger.info("adapting to %d stored texts of %s", len(frame), lake.root)
+    return StoredTexts(frame["text"].tolist(), frame["language"].tolist(), f"lake {lake.root}")
+
+
+def _teacher_labels(stored: StoredTexts, causes: Sequence[str]) -> tuple[list[str], list[tuple[str, ...] | None], str]:
+    """The shipped model's accurate-tier sentiments and causes for the stored texts, and its version.
+
+    When the new model has causes the teacher does not know, the teacher's cause verdicts are incomplete, so the
+    stored texts then train sentiment only (their causes are None: not labelled).
+    """
+    teacher, teacher_version = model_for(DEFAULT, None)
+    scores = teacher_scores(teacher, stored.texts, stored.languages)
+    knows_every_cause = set(causes) <= set(teacher.causes)
+    return ([score.sentiment for score in scores],
+            [score.causes if knows_every_cause else None for score in scores], teacher_version)
 
 
 def evaluate_on(model: FeedbackModel, heldout: pa.Table, causes: Sequence[str] | None = None) -> dict[str, Any]:

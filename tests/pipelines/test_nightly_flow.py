@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -202,3 +203,36 @@ def test_score_explain_and_evaluate_give_the_nightly_scores_for_the_same_raw_tex
     assert [s.probabilities["negative"] for s in evaluated] == pytest.approx(night["p_negative"].tolist(), abs=1e-6)
     text, language, p_negative = raw["text"].iloc[0], night["language"].iloc[0], night["p_negative"].iloc[0]
     assert explain(shipped_model, text, language)["probabilities"]["negative"] == pytest.approx(p_negative, abs=1e-4)
+
+
+def test_train_adapts_to_the_lakes_stored_texts(sample_run, tmp_path: Path, caplog) -> None:
+    """`causa train --adapt N`: the shipped model's accurate tier labels N stored texts and the fast tier learns them."""
+    import json
+
+    import pandas as pd
+
+    from nlp.model_store import load_model
+
+    config, _ = sample_run
+    rows = [("still waiting for my parcel, two weeks late", "negative", "delay"),
+            ("the agent was rude and hung up on me", "negative", "rudeness"),
+            ("charged twice for one order", "negative", "overcharge"),
+            ("wrote five times, nobody solved it", "negative", "unresolved_issue"),
+            ("lovely shop, quick and friendly", "positive", ""), ("when do you open on sunday?", "neutral", "")]
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame([{"text": f"{text} #{i}", "sentiment": sentiment, "causes": causes, "language": "en"}
+                  for i in range(8) for text, sentiment, causes in rows]).to_csv(labels, index=False)
+    registry = tmp_path / "models"
+    common = ["--labels", str(labels), "--base", "none", "--registry", str(registry), "--config", str(config)]
+    assert main(["train", *common, "--name", "plain"]) == 0
+    assert main(["train", *common, "--name", "adapted", "--adapt", "60"]) == 0
+    manifest = json.loads((registry / "adapted" / "manifest.json").read_text())
+    assert manifest["training_data"]["counts"]["adapted"] == 60
+    assert manifest["training_data"]["adapted"]["teacher"].endswith("(accurate tier)")
+    plain, adapted = load_model(registry / "plain"), load_model(registry / "adapted")
+    assert set(plain.resources) == {"en"} and set(adapted.resources) > {"en"}
+    plain_terms = set(plain.featurizer_.words_.vocabulary_)
+    assert plain_terms < set(adapted.featurizer_.words_.vocabulary_)
+    with caplog.at_level(logging.ERROR, logger="causa"):
+        assert main(["train", *common, "--name", "negative", "--adapt", "-5"]) == 2
+    assert "--adapt must be at least 1, got -5" in caplog.text

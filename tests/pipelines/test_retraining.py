@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from nlp.model_store import default_model_dir, read_manifest
 from pipelines.cli import main
 from pipelines.training import TrainingOptions, parse_rating_scale, rating_to_sentiment, rows_from_frame
 from storage.registry import ModelRegistry, RegistryError
@@ -62,7 +63,7 @@ def test_train_registers_a_version_with_manifest_metrics_and_card(registry_root:
     assert {"metrics.json", "README.md", "heldout.parquet", "estimators.skops"} <= set(manifest["files"])
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["model"]["all"]["sentiment"]["macro_f1"] > 0.9
-    assert metrics["baseline"]["version"] == "default-1"
+    assert metrics["baseline"]["version"] == read_manifest(default_model_dir())["version"]
     assert "# causa model good" in (folder / "README.md").read_text()
     assert main(["models", "list", "--registry", str(registry_root)]) == 0
     listing = capsys.readouterr().out
