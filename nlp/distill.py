@@ -56,6 +56,9 @@ def distil(teacher: FeedbackModel, clean: Path, output: Path) -> dict[str, int]:
     output.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, rows in unlabelled_clean_texts(clean).items():
+        if not rows:
+            logger.info("%s: every text is labelled by hand", name)
+            continue
         texts = [text for _, text in rows]
         scores = teacher_scores(teacher, texts, detector.detect_many(texts))
         lines = [json.dumps({"id": key, "text": text, "sentiment": score.sentiment, "causes": list(score.causes)},

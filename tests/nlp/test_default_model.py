@@ -91,3 +91,12 @@ def test_sarcastic_praise_of_a_wait_is_a_delay_complaint(shipped_model, text, la
 
 def test_the_shipped_model_has_both_tiers(shipped_model) -> None:
     assert shipped_model.tiers == ("fast", "accurate")
+
+
+def test_teacher_labelled_items_are_marked_and_never_relabel_a_hand_labelled_text() -> None:
+    corpus = load_starter_corpus()
+    taught = [item for item in corpus if item.distilled]
+    hand = load_starter_corpus(distilled=False)
+    assert taught and len(taught) + len(hand) == len(corpus)
+    assert not any(item.distilled for item in hand)
+    assert not {item.text for item in taught} & {item.text for item in hand}

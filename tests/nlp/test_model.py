@@ -185,3 +185,19 @@ def test_accurate_tier_fuses_the_encoder_and_survives_a_reload(accurate: Feedbac
     reloaded = load_model(tmp_path / "m")
     assert reloaded.tiers == ("fast", "accurate")
     assert reloaded.score(texts, ["en", "en", "ro"], tier="accurate") == fused
+
+
+def test_encoder_heads_learn_only_from_the_rows_marked(accurate: FeedbackModel) -> None:
+    """Texts the teacher labelled (distillation) train the fast tier but never the encoder heads they came from."""
+    texts, languages, sentiments, causes = make_training_set(copies=6)
+    taught = ["the parcel came on time, lovely #t1", "staff were kind and quick #t2"] * 3
+    mixed = FeedbackModel(RESOURCES, ("rudeness", "unresolved_issue", "overcharge", "delay")).fit(
+        texts + taught, languages + ["en"] * len(taught), sentiments + ["negative"] * len(taught),
+        causes + [("rudeness",)] * len(taught), accurate=True,
+        encoder_rows=[True] * len(texts) + [False] * len(taught))
+    for name, array in accurate.encoder_heads_.arrays().items():
+        assert mixed.encoder_heads_.arrays()[name] == pytest.approx(array), name
+    assert set(mixed.featurizer_.words_.vocabulary_) > set(accurate.featurizer_.words_.vocabulary_)
+    with pytest.raises(ValueError, match="encoder_rows must be"):
+        FeedbackModel(RESOURCES, ("rudeness", "unresolved_issue", "overcharge", "delay")).fit(
+            texts, languages, sentiments, causes, accurate=True, encoder_rows=[True])
