@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import add
 from typing import Mapping, Sequence
 
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, NORM, ORTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, NORM
+from spacy.tokens import Doc
 
 from nlp.cues import DocSignals, LanguageResources, SignalMatcher
 from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
@@ -70,26 +73,32 @@ class TextAnalyser:
         for lang, indices in by_language.items():
             nlp = self.pipelines.get(lang) or self.pipelines[OTHER_LANGUAGE]
             matcher = self.matchers.get(lang)
-            strings = nlp.vocab.strings
             docs = nlp.pipe((texts[i] for i in indices), batch_size=PIPE_BATCH_SIZE)
             for index, doc in zip(indices, docs):
-                rows = doc.to_array([NORM, IDX, IS_PUNCT, IS_SPACE, ORTH]).tolist()
-                norms = [row[0] for row in rows]
-                starts = [row[1] for row in rows]
-                ends = [start + len(strings[row[4]]) for start, row in zip(starts, rows)]
-                key_texts = [strings[norm] for norm in norms]
-                keys = [
-                    key
-                    for key, row in zip(key_texts, rows)
-                    if not row[3] and (not row[2] or key in KEPT_PUNCTUATION)
-                ]
-                results[index] = AnalysedText(
-                    text=texts[index],
-                    language=languages[index],
-                    keys=" ".join(keys),
-                    signals=matcher.signals(doc, texts[index], norms, starts, ends) if matcher else NO_SIGNALS,
-                    token_offsets=tuple(
-                        (start, end, key) for start, end, key, row in zip(starts, ends, key_texts, rows) if not row[3]
-                    ),
-                )
+                results[index] = self._analysed(doc, texts[index], languages[index], matcher)
         return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _analysed(doc: Doc, text: str, language: str, matcher: SignalMatcher | None) -> AnalysedText:
+        """One doc's keys, signals and token offsets, read from its attribute arrays."""
+        if not len(doc):
+            signals = matcher.signals(doc, text, [], [], []) if matcher else NO_SIGNALS
+            return AnalysedText(text=text, language=language, keys="", signals=signals, token_offsets=())
+        norms, starts, lengths, spaces, puncts = zip(*doc.to_array([NORM, IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist())
+        ends = list(map(add, starts, lengths))
+        key_texts = list(map(doc.vocab.strings.__getitem__, norms))
+        if any(spaces) or any(puncts):
+            keys = [
+                key for key, space, punct in zip(key_texts, spaces, puncts)
+                if not space and (not punct or key in KEPT_PUNCTUATION)
+            ]
+        else:
+            keys = key_texts
+        offsets = zip(starts, ends, key_texts)
+        return AnalysedText(
+            text=text,
+            language=language,
+            keys=" ".join(keys),
+            signals=matcher.signals(doc, text, norms, starts, ends) if matcher else NO_SIGNALS,
+            token_offsets=tuple(compress(offsets, [not space for space in spaces]) if any(spaces) else offsets),
+        )

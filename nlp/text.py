@@ -17,6 +17,7 @@ import spacy
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from nlp.taxonomy import SUPPORTED_LANGUAGES
 
@@ -80,20 +81,22 @@ class TokenKeyer:
             return doc
         if len(self._by_orth) > KEY_CACHE_SIZE:
             self._by_orth.clear()
-        vocab = doc.vocab
-        values = np.empty((len(doc), 2), dtype=np.uint64)
-        for row, orth in enumerate(doc.to_array(ORTH).tolist()):
-            entry = self._by_orth.get(orth)
-            if entry is None:
-                lexeme = vocab[orth]
-                entry = (
-                    vocab.strings.add(self.key(lexeme.orth_, lexeme.like_url)),
-                    vocab.strings.add(self.lemma(lexeme.lower_)),
-                )
-                self._by_orth[orth] = entry
-            values[row] = entry
-        doc.from_array([NORM, LEMMA], values)
+        orths = doc.to_array(ORTH).tolist()
+        entries = list(map(self._by_orth.get, orths))
+        if None in entries:
+            entries = [entry or self._entry(doc.vocab, orth) for entry, orth in zip(entries, orths)]
+        doc.from_array([NORM, LEMMA], np.array(entries, dtype=np.uint64))
         return doc
+
+    def _entry(self, vocab: Vocab, orth: int) -> tuple[int, int]:
+        """The (key hash, lemma hash) of a token text not seen before, added to the cache."""
+        lexeme = vocab[orth]
+        entry = (
+            vocab.strings.add(self.key(lexeme.orth_, lexeme.like_url)),
+            vocab.strings.add(self.lemma(lexeme.lower_)),
+        )
+        self._by_orth[orth] = entry
+        return entry
 
 
 @lru_cache(maxsize=None)
