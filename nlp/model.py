@@ -15,6 +15,7 @@ from nlp.cues import LanguageResources
 from nlp.encoder import EncoderHeads, SentenceEncoder
 from nlp.estimators import CalibratedOneVsRestClassifier
 from nlp.features import FeedbackFeaturizer
+from nlp.gc_pause import gc_paused
 from nlp.taxonomy import SENTIMENTS, TIERS
 from nlp.text import pruned_lemma_table
 from nlp.text_preparation import prepare_texts
@@ -237,6 +238,10 @@ class FeedbackModel:
             raise ValueError(f"tier {tier!r} is not one this model has: {list(self.tiers)}")
         if not texts:
             return []
+        with gc_paused():
+            return self._score(texts, languages, tier)
+
+    def _score(self, texts: Sequence[str], languages: Sequence[str], tier: str) -> list[ItemScore]:
         prepared = prepare_texts(texts)
         analysed = self.analyser.analyse(prepared, list(languages))
         features = self.featurizer_.transform(analysed)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from nlp.gc_pause import gc_paused
 from nlp.language import LanguageDetector, detect_with_hints
 from nlp.model import FeedbackModel
 from nlp.taxonomy import SENTIMENTS
@@ -35,6 +36,11 @@ def score_output_schema(causes: tuple[str, ...]) -> pa.Schema:
 
 def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: str = "fast") -> int:
     """Scores every row of `input_path` (a `text` column; optional `id`, `language`) into `output_path`."""
+    with gc_paused():  # reading, detection, scoring and row building allocate much and free all by refcount
+        return _score_file(input_path, output_path, model, tier)
+
+
+def _score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: str) -> int:
     frame = read_table_file(input_path, required=("text",))
     texts = ["" if value is None else str(value) for value in frame["text"].tolist()]
     ids = [str(value) for value in frame["id"].tolist()] if "id" in frame.columns else [str(i) for i in range(len(texts))]
