@@ -32,6 +32,7 @@ ACCURATE_THRESHOLD_FLOOR = 0.5
 """The accurate tier's fused cause scores need at least this (chosen on causes_dev: the encoder heads, trained
 class-balanced, score real complaints higher than the sparse model does)."""
 MIN_CAUSE_EXAMPLES = 6
+NEGATIVE_INDEX = SENTIMENTS.index("negative")
 
 
 @dataclass(frozen=True)
@@ -253,38 +254,39 @@ class FeedbackModel:
             probabilities = (probabilities + encoded_sentiment) / 2
             cause_scores = (cause_scores + encoded_causes) / 2
             thresholds = np.maximum(thresholds, ACCURATE_THRESHOLD_FLOOR)
-        return [
-            self._combine(item, probabilities[row], cause_scores[row], thresholds) for row, item in enumerate(analysed)
-        ]
+        rows = zip(analysed, probabilities.tolist(), cause_scores.tolist())
+        threshold_values = thresholds.tolist()
+        return [self._combine(item, item_probabilities, item_scores, threshold_values)
+                for item, item_probabilities, item_scores in rows]
 
-    def _combine(self, item: AnalysedText, probabilities: np.ndarray, cause_scores: np.ndarray,
-                 thresholds: np.ndarray) -> ItemScore:
+    def _combine(self, item: AnalysedText, probabilities: Sequence[float], cause_scores: Sequence[float],
+                 thresholds: Sequence[float]) -> ItemScore:
         """The joint decision: causes on their own scores (with a low complaint gate), sentiment negative when a cause
         is found; evidence for every cause, and the reasons an item needs review."""
-        p_negative = float(probabilities[SENTIMENTS.index("negative")])
-        cued = {match.cause for match in item.signals.cue_matches}
+        probabilities = [float(p) for p in probabilities]
         found: list[str] = []
         evidence: list[Evidence] = []
         reasons: list[str] = []
-        for cause, score, threshold in zip(self.causes, cause_scores, thresholds):
-            if p_negative < COMPLAINT_GATE:
-                continue
-            if score >= threshold:
-                spans = self._evidence(item, cause)
-                if spans:
-                    found.append(cause)
-                    evidence.extend(spans)
-            if abs(score - threshold) < REVIEW_MARGIN:
-                reasons.append(f"{cause} score {score:.3f} is within {REVIEW_MARGIN} of its threshold {threshold:.3f}")
-            elif cause in cued and cause not in found:
-                reasons.append(f"a {cause} cue is in the text but {cause} was not given")
-        sentiment = "negative" if found else SENTIMENTS[int(np.argmax(probabilities))]
-        if float(np.max(probabilities)) < SENTIMENT_CONFIDENCE:
-            reasons.insert(0, f"sentiment is unsure (highest probability {float(np.max(probabilities)):.3f} < "
-                              f"{SENTIMENT_CONFIDENCE})")
+        if probabilities[NEGATIVE_INDEX] >= COMPLAINT_GATE:
+            cued = {match.cause for match in item.signals.cue_matches}
+            for cause, score, threshold in zip(self.causes, cause_scores, thresholds):
+                if score >= threshold:
+                    spans = self._evidence(item, cause)
+                    if spans:
+                        found.append(cause)
+                        evidence.extend(spans)
+                if abs(score - threshold) < REVIEW_MARGIN:
+                    reasons.append(
+                        f"{cause} score {score:.3f} is within {REVIEW_MARGIN} of its threshold {threshold:.3f}")
+                elif cause in cued and cause not in found:
+                    reasons.append(f"a {cause} cue is in the text but {cause} was not given")
+        highest = max(probabilities)
+        sentiment = "negative" if found else SENTIMENTS[probabilities.index(highest)]
+        if highest < SENTIMENT_CONFIDENCE:
+            reasons.insert(0, f"sentiment is unsure (highest probability {highest:.3f} < {SENTIMENT_CONFIDENCE})")
         return ItemScore(
             sentiment=sentiment,
-            probabilities={s: float(p) for s, p in zip(SENTIMENTS, probabilities)},
+            probabilities=dict(zip(SENTIMENTS, probabilities)),
             causes=tuple(found),
             cause_scores={cause: float(score) for cause, score in zip(self.causes, cause_scores)},
             evidence=tuple(evidence),
