@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
 
 from nlp.gc_pause import gc_paused
 from nlp.language import LanguageDetector, detect_with_hints
-from nlp.model import FeedbackModel
+from nlp.model import FeedbackModel, ItemScore
 from nlp.taxonomy import SENTIMENTS
 from pipelines.tabular_io import read_table_file, write_parquet
 from storage.schemas import EVIDENCE_TYPE
@@ -49,19 +48,25 @@ def _score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier:
         hints = [None if value is None else str(value) for value in frame["language"].tolist()]
     languages = detect_with_hints(LanguageDetector(), texts, hints)
     scores = model.score(texts, languages, tier=tier)
-    rows = [
-        {
-            "id": item_id,
-            "language": language,
-            "sentiment": score.sentiment,
-            **{f"p_{sentiment}": score.probabilities[sentiment] for sentiment in SENTIMENTS},
-            "causes": list(score.causes),
-            **{f"score_{cause}": score.cause_scores[cause] for cause in model.causes},
-            "evidence": [asdict(span) for span in score.evidence],
-            "needs_review": score.needs_review,
-        }
-        for item_id, language, score in zip(ids, languages, scores)
-    ]
-    write_parquet(pa.Table.from_pylist(rows, schema=score_output_schema(model.causes)), output_path)
-    logger.info("scored %d texts from %s into %s", len(rows), input_path, output_path)
-    return len(rows)
+    table = score_table(ids, languages, scores, model.causes)
+    write_parquet(table, output_path)
+    logger.info("scored %d texts from %s into %s", table.num_rows, input_path, output_path)
+    return table.num_rows
+
+
+def score_table(ids: list[str], languages: list[str], scores: list[ItemScore], causes: tuple[str, ...]) -> pa.Table:
+    """The output rows in `score_output_schema`, built column by column."""
+    columns = {
+        "id": ids,
+        "language": languages,
+        "sentiment": [score.sentiment for score in scores],
+        **{f"p_{sentiment}": [score.probabilities[sentiment] for score in scores] for sentiment in SENTIMENTS},
+        "causes": [list(score.causes) for score in scores],
+        **{f"score_{cause}": [score.cause_scores[cause] for score in scores] for cause in causes},
+        "evidence": [
+            [{"cause": span.cause, "start": span.start, "end": span.end, "text": span.text} for span in score.evidence]
+            for score in scores
+        ],
+        "needs_review": [score.needs_review for score in scores],
+    }
+    return pa.Table.from_pydict(columns, schema=score_output_schema(causes))
