@@ -596,11 +596,11 @@ class LanguageDetector:
         if pending:
             logger.debug("%d of %d texts left to lingua", len(pending), len(results))
             lingua_ = _get_lingua()
-            batch = lingua_.detector.compute_language_confidence_values_in_parallel(
-                [undecided.text for _, undecided in pending]
-            )
-            for (i, undecided), confidences in zip(pending, batch, strict=True):
-                results[i] = self._combine(undecided, confidences, lingua_)
+            unique = list(dict.fromkeys(undecided.text for _, undecided in pending))  # short texts recur
+            batch = lingua_.detector.compute_language_confidence_values_in_parallel(unique)
+            by_text = dict(zip(unique, batch, strict=True))
+            for i, undecided in pending:
+                results[i] = self._combine(undecided, by_text[undecided.text], lingua_)
         return results
 
     # -- internals ------------------------------------------------------------------------
