@@ -538,6 +538,21 @@ def _get_lingua() -> _Lingua:
     return _lingua
 
 
+def _warm_up_lingua(text: str) -> threading.Thread:
+    """A thread that builds lingua and loads its models for the script of `text`, started now.
+
+    Loading takes seconds and lingua releases the GIL meanwhile, so it overlaps with the fast path over the rest of the
+    batch; only a batch that has an ambiguous text starts it.
+    """
+    thread = threading.Thread(target=_lingua_confidences, args=(text,), name="lingua-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _lingua_confidences(text: str) -> list[lingua.ConfidenceValue]:
+    return _get_lingua().detector.compute_language_confidence_values(text)
+
+
 # ---------------------------------------------------------------------------------------
 
 
@@ -585,6 +600,7 @@ class LanguageDetector:
         """The language codes of many texts; the ambiguous ones go to lingua in one batch."""
         results: list[str] = []
         pending: list[tuple[int, _Undecided]] = []
+        warm_up: threading.Thread | None = None
         fast = self._fast
         for i, text in enumerate(texts):
             verdict = fast(_clean(text))
@@ -593,6 +609,10 @@ class LanguageDetector:
             else:
                 results.append(self.fallback)
                 pending.append((i, verdict))
+                if warm_up is None:
+                    warm_up = _warm_up_lingua(verdict.text)
+        if warm_up is not None:
+            warm_up.join()
         if pending:
             logger.debug("%d of %d texts left to lingua", len(pending), len(results))
             lingua_ = _get_lingua()
