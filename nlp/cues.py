@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -90,6 +91,7 @@ class SignalMatcher:
         self.negators = _single_token_keys(nlp, resources_.lexicon["negators"])
         self.intensifiers = _single_token_keys(nlp, resources_.lexicon["intensifiers"])
         self.causes = tuple(resources_.cues)
+        self._labels = {nlp.vocab.strings[label]: label for label in (*self.causes, POSITIVE, NEGATIVE)}
 
     def signals(
         self, doc: Doc, text: str, norms: Sequence[int], starts: Sequence[int], ends: Sequence[int]
@@ -98,12 +100,12 @@ class SignalMatcher:
         cue_matches: list[CueMatch] = []
         positive = negative = 0.0
         negated = 0
-        strings = doc.vocab.strings
+        labels, negators, intensifiers = self._labels, self.negators, self.intensifiers
         for match_id, start, end in _longest_first(self.matcher(doc)):
-            label = strings[match_id]
-            is_negated = not self.negators.isdisjoint(norms[max(0, start - NEGATION_WINDOW) : start])
+            label = labels[match_id]
+            is_negated = not negators.isdisjoint(norms[max(0, start - NEGATION_WINDOW) : start])
             if label in (POSITIVE, NEGATIVE):
-                weight = 1.5 if start > 0 and norms[start - 1] in self.intensifiers else 1.0
+                weight = 1.5 if start > 0 and norms[start - 1] in intensifiers else 1.0
                 negated += is_negated
                 if (label == POSITIVE) != is_negated:
                     positive += weight
@@ -126,11 +128,24 @@ def _clean(phrases: Sequence[str]) -> list[str]:
 
 def _longest_first(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Matches without overlaps within a label, longer ones preferred."""
+    if len(matches) < 2:
+        return matches
     kept: list[tuple[int, int, int]] = []
     taken: dict[int, set[int]] = {}
-    for match_id, start, end in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
-        used = taken.setdefault(match_id, set())
-        if used.isdisjoint(range(start, end)):
-            used.update(range(start, end))
-            kept.append((match_id, start, end))
-    return sorted(kept, key=lambda m: m[1])
+    for match in sorted(matches, key=_longer_then_earlier):
+        match_id, start, end = match
+        span = range(start, end)
+        used = taken.get(match_id)
+        if used is None:
+            taken[match_id] = set(span)
+        elif used.isdisjoint(span):
+            used.update(span)
+        else:
+            continue
+        kept.append(match)
+    kept.sort(key=itemgetter(1))
+    return kept
+
+
+def _longer_then_earlier(match: tuple[int, int, int]) -> tuple[int, int]:
+    return match[1] - match[2], match[1]
