@@ -13,6 +13,8 @@ BLANK_LINES = re.compile(r"\s*\n\s*")
 def clean_text(text: str) -> str:
     """NFC text without control or zero-width characters (the emoji joiner kept), spaces folded, trimmed."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # no control, invisible or non-space separator character, no run of spaces: done
     text = INVISIBLE.sub("", text)
     text = SPACES.sub(" ", text)
     return BLANK_LINES.sub("\n", text).strip()
