@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 
 from nlp.cues import DocSignals, LanguageResources, SignalMatcher
 from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
-from nlp.text import build_pipeline, strip_accents
+from nlp.text import KEY_CACHE_SIZE, build_pipeline, strip_accents
 
 PIPE_BATCH_SIZE = 1000
 KEPT_PUNCTUATION = ("!", "?")
@@ -54,6 +54,7 @@ class TextAnalyser:
         self.pipelines = {lang: build_pipeline(lang, tables.get(lang)) for lang in [*resources, OTHER_LANGUAGE]}
         self.matchers = {lang: SignalMatcher(self.pipelines[lang], res) for lang, res in resources.items()}
         self._stop_words: dict[str, frozenset[str]] = {}
+        self._key_texts: dict[int, str] = {}
 
     def stop_words(self, lang: str) -> frozenset[str]:
         """spaCy's stop words of the language, lower case, also without accents (every language's for other)."""
@@ -76,17 +77,29 @@ class TextAnalyser:
             docs = nlp.pipe((texts[i] for i in indices), batch_size=PIPE_BATCH_SIZE)
             for index, doc in zip(indices, docs):
                 results[index] = self._analysed(doc, texts[index], languages[index], matcher)
+        if len(self._key_texts) > KEY_CACHE_SIZE:
+            self._key_texts.clear()
         return results  # type: ignore[return-value]
 
-    @staticmethod
-    def _analysed(doc: Doc, text: str, language: str, matcher: SignalMatcher | None) -> AnalysedText:
+    def _key_texts_of(self, doc: Doc, norms: Sequence[int]) -> list[str]:
+        """The key text of each key hash, from a cache (the string store decodes a new str on every lookup)."""
+        key_texts = list(map(self._key_texts.get, norms))
+        if None in key_texts:
+            strings = doc.vocab.strings
+            key_texts = [
+                key if key is not None else self._key_texts.setdefault(norm, strings[norm])
+                for key, norm in zip(key_texts, norms)
+            ]
+        return key_texts
+
+    def _analysed(self, doc: Doc, text: str, language: str, matcher: SignalMatcher | None) -> AnalysedText:
         """One doc's keys, signals and token offsets, read from its attribute arrays."""
         if not len(doc):
             signals = matcher.signals(doc, text, [], [], []) if matcher else NO_SIGNALS
             return AnalysedText(text=text, language=language, keys="", signals=signals, token_offsets=())
         norms, starts, lengths, spaces, puncts = zip(*doc.to_array([NORM, IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist())
         ends = list(map(add, starts, lengths))
-        key_texts = list(map(doc.vocab.strings.__getitem__, norms))
+        key_texts = self._key_texts_of(doc, norms)
         if any(spaces) or any(puncts):
             keys = [
                 key for key, space, punct in zip(key_texts, spaces, puncts)
