@@ -541,8 +541,8 @@ def _get_lingua() -> _Lingua:
 def _warm_up_lingua(text: str) -> threading.Thread:
     """A thread that builds lingua and loads its models for the script of `text`, started now.
 
-    Loading takes seconds and lingua releases the GIL meanwhile, so it overlaps with the fast path over the rest of the
-    batch; only a batch that has an ambiguous text starts it.
+    Loading takes seconds and lingua releases the GIL for part of it, so it partly overlaps with the fast path over
+    the rest of the batch; only a batch that has an ambiguous text starts it.
     """
     thread = threading.Thread(target=_lingua_confidences, args=(text,), name="lingua-warm-up", daemon=True)
     thread.start()
