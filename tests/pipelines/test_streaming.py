@@ -30,7 +30,7 @@ def test_small_batches_on_worker_processes_equal_one_batch_in_process(tmp_path: 
     second = run_nightly(config_path=str(pieces), run_date=RUN_DATE)
     assert first.status == second.status == "success"
     counts = lambda result: [(o.source, o.extracted, o.stored, o.quarantined) for o in result.outcomes]  # noqa: E731
-    assert counts(second) == counts(first) == [("store_reviews", 275, 265, 10), ("social", 200, 200, 0)]
+    assert counts(second) == counts(first) == [("store_reviews", 275, 265, 10), ("social", 210, 210, 0)]
     for spec in DATA_TABLES:
         expected = table_rows(whole.parent / "lake", spec)
         assert expected and table_rows(pieces.parent / "lake", spec) == expected, spec.name
