@@ -15,7 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from storage.lock import LakeLockedError  # noqa: E402  (light: no Prefect import)
 from nlp.taxonomy import TIERS  # noqa: E402
 
-from pipelines.cli_models import MODEL_COMMANDS, add_model_commands  # noqa: E402
+from pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
 
 logger = logging.getLogger("causa")
 
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score a CSV, JSONL or Parquet file with a `text` column")
     score.add_argument("input", type=Path)
     score.add_argument("-o", "--output", type=Path, required=True, help="Parquet file to write")
-    score.add_argument("--model", default="default", help="model version (default: the shipped model)")
+    add_model_choice(score)
     score.add_argument("--tier", choices=TIERS, default="fast",
                        help="fast (default, thousands of docs/s) or accurate (fused with the multilingual encoder, "
                             "about 60 docs/s on two cores)")
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="precision, recall, F1 and confusion against a labelled file")
     evaluate.add_argument("--labels", type=Path, required=True, help="CSV, JSONL or Parquet with text and labels")
     evaluate.add_argument("--json", type=Path, help="also write the full report as JSON here")
-    evaluate.add_argument("--model", default="default", help="model version (default: the shipped model)")
+    add_model_choice(evaluate)
     evaluate.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
     evaluate.add_argument("--text-col", default="text")
     evaluate.add_argument("--sentiment-col", default="sentiment")
@@ -111,10 +111,10 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_score(args: argparse.Namespace) -> int:
-    from pipelines.model_versions import scoring_model
+    from pipelines.model_versions import active_model
     from pipelines.scoring import score_file
 
-    model, version = scoring_model(args.model)
+    model, version = active_model(args.model, args.config, args.registry)
     count = score_file(args.input, args.output, model, args.tier)
     sys.stdout.write(f"scored {count} texts with model {version} ({args.tier} tier) into {args.output}\n")
     return 0
@@ -125,10 +125,10 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
     from nlp.evaluation import evaluate, format_report
     from nlp.language import LanguageDetector
-    from pipelines.model_versions import scoring_model
+    from pipelines.model_versions import active_model
     from pipelines.labels import read_labels
 
-    model, version = scoring_model(args.model)
+    model, version = active_model(args.model, args.config, args.registry)
     labels = read_labels(args.labels, args.text_col, args.sentiment_col, args.causes_col)
     detected = LanguageDetector().detect_many(labels.texts)
     languages = [given or found for given, found in zip(labels.languages, detected)]
@@ -167,13 +167,12 @@ def command_sources(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from pipelines.model_versions import scoring_model
-    from pipelines.model_versions import resolve_version
+    from pipelines.model_versions import model_for
     from pipelines.report import write_report
     from pipelines.settings import load_settings
 
     settings = load_settings(args.config)
-    model, _ = scoring_model(resolve_version(settings.model_version, settings.registry_root), settings.registry_root)
+    model, _ = model_for(settings.model_version, settings.registry_root)
     data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end)
     sys.stdout.write(
         f"report {data.start} to {data.end}: {data.n_feedback} items, {len(data.alerts)} alerts, "

@@ -1,4 +1,4 @@
-"""The data scientist's commands of `causa`: train, models (list, show, promote), explain, review-queue."""
+"""The data scientist's commands of `causa`: train, models (list, show, promote, rollback), explain, review-queue."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ def _ngram_range(text: str) -> tuple[int, int] | None:
 def _registry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
     parser.add_argument("--registry", type=Path, help="model registry folder (default: model.registry, else <lake>/models)")
+
+
+def add_model_choice(parser: argparse.ArgumentParser) -> None:
+    """--model, --config and --registry of a command that scores with the active model (or the one named)."""
+    parser.add_argument("--model", default=None, metavar="VERSION",
+                        help="default (the shipped model), promoted (the promoted version, else the shipped model) "
+                             "or a registered version (default: [model] version in the config, itself 'promoted')")
+    _registry_options(parser)
 
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
@@ -64,26 +72,29 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--promote", action="store_true", help="promote it if not worse than the current model")
     _registry_options(train)
 
-    models = commands.add_parser("models", help="the model registry: list, show, promote")
+    models = commands.add_parser("models", help="the model registry: list, show, promote, rollback")
     model_commands = models.add_subparsers(dest="models_command", required=True)
     listing = model_commands.add_parser("list", help="registered versions with their held-out scores")
     _registry_options(listing)
     show = model_commands.add_parser("show", help="a version's model card and manifest check")
     show.add_argument("version")
     _registry_options(show)
-    promote = model_commands.add_parser("promote", help="make a version the one the nightly run scores with")
-    promote.add_argument("version")
+    promote = model_commands.add_parser("promote", help="make a version the active model ('default': rollback)")
+    promote.add_argument("version", help="a registered version, or 'default' to return to the shipped model")
+    promote.add_argument("--reason", help="why (recorded in the promotion history)")
     promote.add_argument("--force", action="store_true", help="promote even if it is worse than the current one")
     promote.add_argument("--labels", type=Path, help="compare on this labelled file instead of the held-out rows")
     _registry_options(promote)
+    rollback = model_commands.add_parser("rollback", help="return to the shipped model (nothing promoted)")
+    rollback.add_argument("--reason", help="why (recorded in the promotion history)")
+    _registry_options(rollback)
 
     explain = commands.add_parser("explain", help="why the model labels a text the way it does")
     explain.add_argument("text")
     explain.add_argument("--json", action="store_true", help="print JSON")
     explain.add_argument("--language", help="en/pt/es/ro/ru (default: detected)")
-    explain.add_argument("--model", default="promoted", help="version (default: the promoted one, else shipped)")
     explain.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
-    _registry_options(explain)
+    add_model_choice(explain)
 
     queue = commands.add_parser("review-queue", help="the lake items the model is least sure of, to label next")
     queue.add_argument("--n", type=int, default=200, help="how many items (default 200)")
@@ -168,9 +179,16 @@ def command_models(args: argparse.Namespace) -> int:
         sys.stdout.write(f"\nfiles: {len(info.manifest['files'])}, all match manifest.json"
                          f"{'; this version is promoted' if info.promoted else ''}\n")
         return 0
+    from pipelines.model_versions import DEFAULT
     from pipelines.promotion import promote
+    from storage.registry import HISTORY_FILE
 
-    comparison = promote(registry, args.version, force=args.force, labels=args.labels)
+    if args.models_command == "rollback" or args.version == DEFAULT:
+        record = registry.rollback(args.reason)
+        sys.stdout.write(f"rolled back to the shipped model (was: {record['previous'] or 'none promoted'}); "
+                         f"recorded in {registry.root / HISTORY_FILE}\n")
+        return 0
+    comparison = promote(registry, args.version, force=args.force, labels=args.labels, reason=args.reason)
     sys.stdout.write(f"promoted {args.version}: {comparison.describe()}\n")
     return 0
 
@@ -180,7 +198,7 @@ def _list_models(registry) -> int:
 
     versions = registry.versions()
     promoted = registry.promoted()
-    sys.stdout.write(f"registry {registry.root}: {len(versions)} versions; promoted: {promoted or 'none (shipped default)'}\n")
+    sys.stdout.write(f"registry {registry.root}: {len(versions)} versions; promoted: {promoted or 'none (shipped model in use)'}\n")
     for version in versions:
         info = registry.info(version)
         scores = headline(info.metrics.get("model", {}))
@@ -196,10 +214,9 @@ def _list_models(registry) -> int:
 def command_explain(args: argparse.Namespace) -> int:
     from nlp.language import LanguageDetector
     from pipelines.explain import explain, format_explanation
-    from pipelines.model_versions import model_for
+    from pipelines.model_versions import active_model
 
-    registry = _registry(args)
-    model, version = model_for(args.model, registry.root)
+    model, version = active_model(args.model, args.config, args.registry)
     language = args.language or LanguageDetector().detect_many([args.text])[0]
     result = {"model_version": version, **explain(model, args.text, language, tier=args.tier)}
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,7 +43,28 @@ def load_version(version: str, registry_root: Path | None) -> tuple[FeedbackMode
 
 def model_for(version: str, registry_root: Path | None) -> tuple[FeedbackModel, str]:
     """The model that `version` ("default", "promoted" or a name) means right now, and its recorded version."""
-    return load_version(resolve_version(version, registry_root), registry_root)
+    concrete = resolve_version(version, registry_root)
+    return load_version(concrete, None if concrete == DEFAULT else registry_root)
+
+
+def active_model(
+    requested: str | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+    registry_root: Path | None = None,
+) -> tuple[FeedbackModel, str]:
+    """The model a command uses and its concrete version: `requested` (its --model) when given, else the
+    configured [model] version (by default "promoted": the promoted version, else the shipped model).
+
+    Settings come from `config_path`, ./causa.toml or the packaged sample config, as `causa run` loads them;
+    `registry_root` (--registry) replaces the configured registry. "default" needs neither.
+    """
+    if requested == DEFAULT:
+        return load_version(DEFAULT, None)
+    if requested is not None and registry_root is not None:
+        return model_for(requested, registry_root)
+    settings = load_settings(config_path)
+    return model_for(requested if requested is not None else settings.model_version,
+                     registry_root if registry_root is not None else settings.registry_root)
 
 
 def scoring_model(version: str, registry_root: Path | None = None) -> tuple[FeedbackModel, str]:

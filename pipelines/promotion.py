@@ -87,7 +87,8 @@ def compare(registry: ModelRegistry, version: str, labels: Path | None = None,
     )
 
 
-def promote(registry: ModelRegistry, version: str, force: bool = False, labels: Path | None = None) -> Comparison:
+def promote(registry: ModelRegistry, version: str, force: bool = False, labels: Path | None = None,
+            reason: str | None = None) -> Comparison:
     """Promotes `version` unless it is worse than the current model (then PromotionRefused says by how much)."""
     registry.verify(version)
     comparison = compare(registry, version, labels)
@@ -100,5 +101,5 @@ def promote(registry: ModelRegistry, version: str, force: bool = False, labels: 
     if comparison.worse:
         logger.warning("promoting %s although it is worse: %s", version, comparison.describe())
     registry.promote(version, {"forced": bool(comparison.worse and force), "replaced": comparison.current,
-                               "comparison": comparison.describe()})
+                               "comparison": comparison.describe()}, reason=reason)
     return comparison

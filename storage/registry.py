@@ -7,12 +7,14 @@ Layout under the root (by default `<lake root>/models`):
     <version>/metrics.json    metrics on the held-out split
     <version>/README.md       the model card
     <version>/...             the model files as nlp.model_store.save_model writes them
-    PROMOTED                  {"version": ..., "promoted_at": ..., "previous": ...}, replaced atomically
-    promotions.jsonl          every promotion, appended
+    PROMOTED                  {"version": ..., "action": ..., "user": ..., "at": ..., "reason": ..., "previous": ...},
+                              replaced atomically; version "default" after a rollback (the shipped model)
+    promotions.jsonl          every promotion and rollback, appended
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -30,7 +32,9 @@ CARD_FILE = "README.md"
 POINTER_FILE = "PROMOTED"
 HISTORY_FILE = "promotions.jsonl"
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-RESERVED_NAMES = frozenset({"default", "promoted"})
+SHIPPED = "default"
+"""The version name of the model shipped with causa; the pointer names it after a rollback."""
+RESERVED_NAMES = frozenset({SHIPPED, "promoted"})
 STAGING_PREFIX = ".staging-"
 
 
@@ -136,21 +140,37 @@ class ModelRegistry:
             raise RegistryError(f"model version {version!r} failed verification: {', '.join(sorted(problems))}")
 
     def promoted(self) -> str | None:
-        """The promoted version, or None when none was promoted (the shipped default model is used)."""
+        """The promoted version, or None when none is (never promoted, or rolled back: the shipped model is used)."""
         pointer = self.root / POINTER_FILE
         if not pointer.is_file():
             return None
-        return json.loads(pointer.read_text(encoding="utf-8"))["version"]
+        version = json.loads(pointer.read_text(encoding="utf-8"))["version"]
+        return None if version == SHIPPED else version
 
-    def promote(self, version: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def promote(self, version: str, details: Mapping[str, Any] | None = None, reason: str | None = None
+                ) -> dict[str, Any]:
         """Points PROMOTED at `version` (written to a temporary file, then renamed) and logs it to the history."""
         self.path(version)
+        return self._point_at(version, "promote", reason, details)
+
+    def rollback(self, reason: str | None = None) -> dict[str, Any]:
+        """Points PROMOTED at the shipped model, so that "promoted" means it again, and logs it to the history."""
+        return self._point_at(SHIPPED, "rollback", reason)
+
+    def _point_at(self, version: str, action: str, reason: str | None,
+                  details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         record = {
             "version": version,
-            "promoted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "action": action,
+            "user": os_user(),
+            "at": now,
+            "reason": reason,
             "previous": self.promoted(),
+            **({"promoted_at": now} if action == "promote" else {}),
             **(details or {}),
         }
+        self.root.mkdir(parents=True, exist_ok=True)
         write_json_atomically(self.root / POINTER_FILE, record)
         with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as history:
             history.write(json.dumps(record, sort_keys=True) + "\n")
@@ -165,6 +185,14 @@ class ModelRegistry:
     @staticmethod
     def _manifest(folder: Path) -> dict[str, Any]:
         return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def os_user() -> str:
+    """The login name of the user running this process (recorded with each promotion and rollback)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment and no passwd entry (some containers)
+        return f"uid {os.getuid()}"
 
 
 def _write_json(path: Path, data: Any) -> None:
