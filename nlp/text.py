@@ -6,6 +6,7 @@ import gzip
 import json
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -13,6 +14,7 @@ from typing import Mapping
 
 import numpy as np
 import snowballstemmer
+from snowballstemmer.basestemmer import BaseStemmer
 import spacy
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
@@ -55,7 +57,9 @@ class TokenKeyer:
         if lemmas is None:
             lemmas = full_lemma_table(lang) if lang in STEMMER_NAMES else {}
         self._lemmas = lemmas
-        self._stemmer = snowballstemmer.stemmer(STEMMER_NAMES[lang]) if lang in STEMMER_NAMES else None
+        self._stemmers = threading.local()
+        """A Snowball stemmer keeps the word it is stemming in itself: two threads sharing one corrupt each other's
+        stems, so each thread gets its own."""
         self._by_orth: dict[int, tuple[int, int]] = {}
 
     def lemma(self, lower: str) -> str:
@@ -71,9 +75,15 @@ class TokenKeyer:
             return NUMBER_KEY
         word = squeeze_repeats(text.lower())
         plain = strip_accents(self.lemma(word).replace("ё", "е"))
-        if self._stemmer is None or not plain.isalpha():
+        if self.lang not in STEMMER_NAMES or not plain.isalpha():
             return plain
-        return self._stemmer.stemWord(plain)
+        return self._thread_stemmer().stemWord(plain)
+
+    def _thread_stemmer(self) -> BaseStemmer:
+        stemmer = getattr(self._stemmers, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._stemmers.stemmer = snowballstemmer.stemmer(STEMMER_NAMES[self.lang])
+        return stemmer
 
     def set_keys(self, doc: Doc) -> Doc:
         """Writes each token's key into token.norm_ and its lookup lemma into token.lemma_, in one array pass."""
