@@ -260,7 +260,7 @@ def train_version(
                          f"{MIN_CAUSE_EXAMPLES} examples of a cause; add one, or keep --base starter")
     adapted_rows = 0
     if stored is not None and stored.texts:
-        user_sentiments = set(sentiments[:len(train)])
+        user_sentiments = {rows.sentiments[i] for i in train}
         weights = weights or [1.0] * len(texts)
         taught_sentiments, taught_causes, teacher_version = _teacher_labels(stored, cause_names)
         texts += stored.texts
