@@ -22,7 +22,10 @@ logger = logging.getLogger(__name__)
 EMBEDDING_BATCH = 64
 MAX_CHARACTERS = 2000
 """Longer texts are cut before embedding: the encoder reads at most 512 tokens and time grows with length."""
-HEAD_C = 1.0
+HEAD_C = 0.25
+"""Inverse regularisation of the heads. Chosen on causes_dev with the sentiment sets watched: C 1.0 -> 0.25 took the
+accurate tier's causes from 0.546 to 0.575 (sentiment within 0.01); the heads learn written text, and stronger
+regularisation transfers better to real feedback."""
 
 
 class SentenceEncoder:
