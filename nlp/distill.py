@@ -2,8 +2,9 @@
 
 `python -m nlp.distill --clean ../shared/data/clean --teacher DIR [--embedding-cache DIR]` writes
 `nlp/starter_corpus/distilled/<source>_<lang>.jsonl`: the BANKING77 queries, SART tweets (train split) and CFPB
-narratives of `clean/` that were not labelled by hand, each with the teacher's sentiment and causes. `nlp.train_default` trains the fast tier on them
-beside the hand-labelled corpus.
+narratives of `clean/` that were not labelled by hand, each with the teacher's sentiment and causes.
+`nlp.train_default` trains the fast tier on them beside the hand-labelled corpus (the encoder heads learn from hand
+labels only).
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ from pathlib import Path
 from nlp.model import FeedbackModel
 from nlp.model_store import default_model_dir, load_model, read_manifest
 from pipelines.settings import load_settings
-from storage.registry import ModelRegistry
+from storage.registry import SHIPPED, ModelRegistry
 
 logger = logging.getLogger(__name__)
 
-DEFAULT = "default"
+DEFAULT = SHIPPED
 PROMOTED = "promoted"
 
 
@@ -58,13 +58,11 @@ def active_model(
     Settings come from `config_path`, ./causa.toml or the packaged sample config, as `causa run` loads them;
     `registry_root` (--registry) replaces the configured registry. "default" needs neither.
     """
-    if requested == DEFAULT:
-        return load_version(DEFAULT, None)
-    if requested is not None and registry_root is not None:
-        return model_for(requested, registry_root)
-    settings = load_settings(config_path)
-    return model_for(requested if requested is not None else settings.model_version,
-                     registry_root if registry_root is not None else settings.registry_root)
+    if requested is None or (requested != DEFAULT and registry_root is None):
+        settings = load_settings(config_path)
+        requested = settings.model_version if requested is None else requested
+        registry_root = settings.registry_root if registry_root is None else registry_root
+    return model_for(requested, registry_root)
 
 
 def scoring_model(version: str, registry_root: Path | None = None) -> tuple[FeedbackModel, str]:
@@ -73,6 +71,4 @@ def scoring_model(version: str, registry_root: Path | None = None) -> tuple[Feed
     "default" is the shipped model; "promoted" the registry's promoted version (the shipped one if none is);
     any other name a registered version. Without `registry_root` the configured registry is used.
     """
-    if version != DEFAULT and registry_root is None:
-        registry_root = load_settings().registry_root
-    return model_for(version, registry_root)
+    return active_model(version, None, registry_root)
