@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
 from benchmarks import datasets  # noqa: E402
-from nlp.language import LanguageDetector  # noqa: E402
-from nlp.taxonomy import DEFAULT_CAUSES  # noqa: E402
+from causa.nlp.language import LanguageDetector  # noqa: E402
+from causa.nlp.taxonomy import DEFAULT_CAUSES  # noqa: E402
 
 TARGETS = {
     "airline_en": 0.70, "b2w_pt": 0.62, "sentirueval_ru": 0.58, "laroseda_ro": 0.93, "sart_ro": None,
@@ -161,8 +161,8 @@ def format_table(columns: dict[str, dict[str, dict]]) -> str:
 
 
 def main() -> int:
-    from nlp.encoder import SentenceEncoder
-    from nlp.model_store import default_model_dir, load_model
+    from causa.nlp.encoder import SentenceEncoder
+    from causa.nlp.model_store import default_model_dir, load_model
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=None, help="path of shared/data")

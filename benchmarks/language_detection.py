@@ -1,4 +1,4 @@
-"""Throughput and accuracy of nlp.language.LanguageDetector next to lingua alone.
+"""Throughput and accuracy of causa.nlp.language.LanguageDetector next to lingua alone.
 
 Usage: python benchmarks/language_detection.py [--data ../shared/data] [--count 50000]
 
@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp import language  # noqa: E402
-from nlp.language import OTHER_LANGUAGE, LanguageDetector  # noqa: E402
+from causa.nlp import language  # noqa: E402
+from causa.nlp.language import OTHER_LANGUAGE, LanguageDetector  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 

@@ -140,7 +140,7 @@ def write_config(folder: Path, batch_rows: int, executor: str) -> Path:
 
 def run_one(count: int, batch_rows: int, executor: str) -> dict:
     """Generates the source, runs the nightly flow from this process and measures it."""
-    from pipelines.executors import run_nightly
+    from causa.pipelines.flows import run_nightly
 
     with tempfile.TemporaryDirectory(prefix="causa-scale-") as folder:
         root = Path(folder)

@@ -1,4 +1,4 @@
-"""Throughput of PII redaction (nlp.redact.redact_many) on generated feedback in five languages.
+"""Throughput of PII redaction (causa.nlp.redact.redact_many) on generated feedback in five languages.
 
 Usage: python benchmarks/redaction.py [--docs 100000] [--pii-share 0.05] [--repeats 3] [--seed 7]
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.redact import redact_many  # noqa: E402
+from causa.nlp.redact import redact_many  # noqa: E402
 
 TARGET_DOCS_PER_SECOND = 60_000
 

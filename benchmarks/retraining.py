@@ -55,8 +55,9 @@ def labelled_frame(name: str, folder: Path) -> pd.DataFrame:
 
 
 def run_one(name: str, folder: Path, overrides: dict) -> dict:
-    from pipelines.training import TrainingOptions, rows_from_frame, train_version
-    from storage.registry import ModelRegistry
+    from causa.nlp.training import TrainingOptions, rows_from_frame
+    from causa.storage.training_runs import train_version
+    from causa.storage.registry import ModelRegistry
 
     settings = {**SETTINGS[name], **overrides}
     options = TrainingOptions(**settings)

@@ -52,7 +52,7 @@ def main() -> int:
         pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(source, index=False)
         pd.DataFrame({"text": [t for t, lang in zip(texts, languages) if lang == "en"]}).to_csv(english, index=False)
         n_english = sum(lang == "en" for lang in languages)
-        causa = [sys.executable, "-m", "pipelines.cli", "score", str(source), "-o", str(Path(folder) / "out.parquet")]
+        causa = [sys.executable, "-m", "causa.pipelines.cli", "score", str(source), "-o", str(Path(folder) / "out.parquet")]
         causa_seconds, causa_rss = run_measured(causa)
         vader_seconds, _ = run_measured([sys.executable, "-c", VADER_SCRIPT, str(english)])
     causa_rate = len(texts) / causa_seconds

@@ -1,1 +1,3 @@
-"""Text in, labels out: normalise, redact, detect language, spaCy pipelines, features, models, evaluation."""
+"""causa.nlp: text in, labels out. Text preparation (normalise, redact), language detection, the spaCy pipeline,
+features, estimators, the model and its files, training, evaluation and explanations. Imports nothing from
+causa.storage or causa.pipelines, and not Prefect."""

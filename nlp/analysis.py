@@ -10,9 +10,9 @@ from typing import Mapping, Sequence
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, NORM
 from spacy.tokens import Doc
 
-from nlp.cues import DocSignals, LanguageResources, SignalMatcher
-from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
-from nlp.text import KEY_CACHE_SIZE, build_pipeline, strip_accents
+from causa.nlp.cues import DocSignals, LanguageResources, SignalMatcher
+from causa.nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
+from causa.nlp.text import KEY_CACHE_SIZE, build_pipeline, strip_accents
 
 PIPE_BATCH_SIZE = 1000
 KEPT_PUNCTUATION = ("!", "?")

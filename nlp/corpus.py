@@ -2,7 +2,7 @@
 
 `<lang>.jsonl` are the written texts; `real/<source>_<lang>.jsonl` real texts whose licences allow a shipped model
 (see starter_corpus/README.md for their sources, licences and attribution), labelled by hand;
-`distilled/<source>_<lang>.jsonl` more of those real texts, labelled by the accurate tier (nlp.distill).
+`distilled/<source>_<lang>.jsonl` more of those real texts, labelled by the accurate tier (causa.nlp.distill).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
+from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class LabelledText:
     sentiment: str
     causes: tuple[str, ...]
     distilled: bool = False
-    """Labelled by the accurate tier (nlp.distill), not by hand: the fast tier learns from it, the encoder heads not."""
+    """Labelled by the accurate tier (causa.nlp.distill), not by hand: the fast tier learns from it, the encoder heads not."""
 
 
 REAL_DIR = "real"
@@ -31,12 +31,12 @@ DISTILLED_DIR = "distilled"
 
 
 def starter_corpus_dir() -> Path:
-    return Path(str(resources.files("nlp") / "starter_corpus"))
+    return Path(str(resources.files("causa.nlp") / "starter_corpus"))
 
 
 def corpus_files(directory: Path | None = None, distilled: bool = True) -> list[tuple[Path, str]]:
     """Each corpus file with its language: the written `<lang>.jsonl`, then `real/<source>_<lang>.jsonl`, then
-    (with `distilled`) `distilled/<source>_<lang>.jsonl`, real texts labelled by the accurate tier (nlp.distill)."""
+    (with `distilled`) `distilled/<source>_<lang>.jsonl`, real texts labelled by the accurate tier (causa.nlp.distill)."""
     directory = directory or starter_corpus_dir()
     files = [(directory / f"{lang}.jsonl", lang) for lang in SUPPORTED_LANGUAGES]
     folders = [REAL_DIR, DISTILLED_DIR] if distilled else [REAL_DIR]

@@ -51,7 +51,7 @@ class LanguageResources:
 
 
 def packaged_resources_dir() -> Path:
-    return Path(str(resources.files("nlp")))
+    return Path(str(resources.files("causa.nlp")))
 
 
 def load_resources(root: Path, languages: Sequence[str]) -> dict[str, LanguageResources]:

@@ -1,9 +1,9 @@
 """Knowledge distillation: the accurate tier labels real, unlabelled, licence-clean texts for the fast tier to learn.
 
-`python -m nlp.distill --clean ../shared/data/clean --teacher DIR [--embedding-cache DIR]` writes
+`python -m causa.nlp.distill --clean ../shared/data/clean --teacher DIR [--embedding-cache DIR]` writes
 `nlp/starter_corpus/distilled/<source>_<lang>.jsonl`: the BANKING77 queries, SART tweets (train split) and CFPB
 narratives of `clean/` that were not labelled by hand, each with the teacher's sentiment and causes.
-`nlp.train_default` trains the fast tier on them beside the hand-labelled corpus (the encoder heads learn from hand
+`causa.nlp.train_default` trains the fast tier on them beside the hand-labelled corpus (the encoder heads learn from hand
 labels only).
 """
 
@@ -16,11 +16,11 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
-from nlp.corpus import DISTILLED_DIR, load_starter_corpus, starter_corpus_dir
-from nlp.encoder import SentenceEncoder
-from nlp.language import LanguageDetector
-from nlp.model import FeedbackModel, ItemScore
-from nlp.model_store import load_model
+from causa.nlp.corpus import DISTILLED_DIR, load_starter_corpus, starter_corpus_dir
+from causa.nlp.encoder import SentenceEncoder
+from causa.nlp.language import LanguageDetector
+from causa.nlp.model import FeedbackModel, ItemScore
+from causa.nlp.model_store import load_model
 
 logger = logging.getLogger(__name__)
 

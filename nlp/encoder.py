@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from nlp.taxonomy import SENTIMENTS
+from causa.nlp.taxonomy import SENTIMENTS
 
 logger = logging.getLogger(__name__)
 

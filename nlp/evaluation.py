@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from nlp.taxonomy import SENTIMENTS
+from causa.nlp.taxonomy import SENTIMENTS
 
 ALL_LANGUAGES = "all"
 

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from nlp.analysis import AnalysedText
+from causa.nlp.analysis import AnalysedText
 
 SIGNAL_NAMES = ("lex_positive", "lex_negative", "lex_balance", "lex_negated", "question", "exclamations")
 """No length signal: on the written corpus it learned that long texts have causes, which real feedback refutes."""

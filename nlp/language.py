@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
+from causa.nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
 
 if TYPE_CHECKING:  # pragma: no cover
     import lingua

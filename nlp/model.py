@@ -10,15 +10,15 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
-from nlp.analysis import AnalysedText, TextAnalyser
-from nlp.cues import LanguageResources
-from nlp.encoder import EncoderHeads, SentenceEncoder
-from nlp.estimators import CalibratedOneVsRestClassifier
-from nlp.features import FeedbackFeaturizer
-from nlp.gc_pause import gc_paused
-from nlp.taxonomy import SENTIMENTS, TIERS
-from nlp.text import pruned_lemma_table
-from nlp.text_preparation import prepare_texts
+from causa.nlp.analysis import AnalysedText, TextAnalyser
+from causa.nlp.cues import LanguageResources
+from causa.nlp.encoder import EncoderHeads, SentenceEncoder
+from causa.nlp.estimators import CalibratedOneVsRestClassifier
+from causa.nlp.features import FeedbackFeaturizer
+from causa.nlp.gc_pause import gc_paused
+from causa.nlp.taxonomy import SENTIMENTS, TIERS
+from causa.nlp.text import pruned_lemma_table
+from causa.nlp.text_preparation import prepare_texts
 
 logger = logging.getLogger(__name__)
 

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 import logging
 import shutil
+import sys
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import skops.io as sio
 
-from nlp.cues import load_resources
-from nlp.encoder import EncoderHeads
-from nlp.features import FeedbackFeaturizer
-from nlp.model import FeedbackModel
-from storage.files import MANIFEST_FILE, file_hashes, manifest_problems
+from causa.nlp.cues import load_resources
+from causa.nlp.encoder import EncoderHeads
+from causa.nlp.features import FeedbackFeaturizer
+from causa.nlp.model import FeedbackModel
 
 logger = logging.getLogger(__name__)
 
+MANIFEST_FILE = "manifest.json"
 ESTIMATORS_FILE = "estimators.skops"
 MODEL_FILE = "model.json"
 RESOURCES_DIR = "resources"
 LEMMAS_DIR = "lemmas"
 ENCODER_HEADS_DIR = "encoder_heads"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "nlp.estimators.CalibratedOneVsRestClassifier")
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "causa.nlp.estimators.CalibratedOneVsRestClassifier")
+LEGACY_MODULES = {"nlp.estimators": "causa.nlp.estimators"}
+"""Where a type saved before causa's packages moved under `causa` lives now (models saved by causa 0.1 up to the move)."""
 
 
 class ModelIntegrityError(RuntimeError):
@@ -34,7 +40,7 @@ class ModelIntegrityError(RuntimeError):
 
 def default_model_dir() -> Path:
     """The model trained on the starter corpus that ships with causa."""
-    return Path(str(resources.files("nlp") / "default_model"))
+    return Path(str(resources.files("causa.nlp") / "default_model"))
 
 
 def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -86,10 +92,11 @@ def load_model(directory: Path) -> FeedbackModel:
     manifest = read_manifest(directory)
     verify_files(directory, manifest)
     untrusted = sio.get_untrusted_types(file=directory / ESTIMATORS_FILE)
-    refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
+    refused = [name for name in untrusted if not _current_name(name).startswith(TRUSTED_PREFIXES)]
     if refused:
         raise ModelIntegrityError(f"{directory / ESTIMATORS_FILE} holds types that are not trusted: {refused}")
-    estimators = sio.load(directory / ESTIMATORS_FILE, trusted=untrusted)
+    with _legacy_modules():
+        estimators = sio.load(directory / ESTIMATORS_FILE, trusted=untrusted)
     described = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
     parameters = described["parameters"]
     char_range = parameters["char_ngram_range"]
@@ -130,6 +137,24 @@ def load_model(directory: Path) -> FeedbackModel:
     return model
 
 
+def _current_name(type_name: str) -> str:
+    module, _, name = type_name.rpartition(".")
+    return f"{LEGACY_MODULES.get(module, module)}.{name}"
+
+
+@contextmanager
+def _legacy_modules() -> Iterator[None]:
+    """Lets skops find types saved under their old module names while a model loads."""
+    added = [old for old in LEGACY_MODULES if old not in sys.modules]
+    for old in added:
+        sys.modules[old] = importlib.import_module(LEGACY_MODULES[old])
+    try:
+        yield
+    finally:
+        for old in added:
+            del sys.modules[old]
+
+
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / MANIFEST_FILE
     if not path.is_file():
@@ -142,6 +167,24 @@ def verify_files(directory: Path, manifest: Mapping[str, Any]) -> None:
     problems = manifest_problems(directory, manifest.get("files", {}))
     if problems:
         raise ModelIntegrityError(f"model at {directory} failed verification: {', '.join(problems)}")
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """sha256 of every file under `directory` except the manifest, by relative path."""
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE and "__pycache__" not in path.parts
+    }
+
+
+def manifest_problems(directory: Path, recorded: Mapping[str, str]) -> list[str]:
+    """Each file of `directory` that is missing, extra or changed against the recorded hashes, sorted."""
+    actual = file_hashes(directory)
+    problems = [f"{name} changed" for name in recorded if name in actual and actual[name] != recorded[name]]
+    problems += [f"{name} missing" for name in recorded if name not in actual]
+    problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
+    return sorted(problems)
 
 
 def _write_json(path: Path, data: Any) -> None:

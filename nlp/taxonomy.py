@@ -7,4 +7,4 @@ DEFAULT_CAUSES: tuple[str, ...] = ("rudeness", "unresolved_issue", "overcharge",
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "ro", "ru")
 OTHER_LANGUAGE = "other"
 TIERS: tuple[str, ...] = ("fast", "accurate")
-"""fast: sparse features only; accurate: fused with multilingual-e5-small heads (see nlp.encoder)."""
+"""fast: sparse features only; accurate: fused with multilingual-e5-small heads (see causa.nlp.encoder)."""

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from nlp.taxonomy import SUPPORTED_LANGUAGES
+from causa.nlp.taxonomy import SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from nlp.normalise import clean_text
-from nlp.redact import redact_many
+from causa.nlp.normalise import clean_text
+from causa.nlp.redact import redact_many
 
 
 def prepare_texts(texts: Sequence[str]) -> list[str]:

@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.analysis import AnalysedText, TextAnalyser
-from nlp.taxonomy import SUPPORTED_LANGUAGES
+from causa.nlp.analysis import AnalysedText, TextAnalyser
+from causa.nlp.taxonomy import SUPPORTED_LANGUAGES
 
 PLACEHOLDER_KEYS = frozenset({"<num>", "<url>", "<user>", "!", "?"})
 

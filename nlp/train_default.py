@@ -1,6 +1,6 @@
 """Retrains the default model (both tiers) on the starter corpus and writes it into the package.
 
-`python -m nlp.train_default [--embedding-cache DIR]`: the accurate tier's encoder embeds every training text
+`python -m causa.nlp.train_default [--embedding-cache DIR]`: the accurate tier's encoder embeds every training text
 (minutes on two cores); a cache folder keeps the embeddings for the next run.
 """
 
@@ -15,12 +15,12 @@ from pathlib import Path
 import sklearn
 import spacy
 
-from nlp.corpus import corpus_fingerprint, load_starter_corpus
-from nlp.cues import load_resources, packaged_resources_dir
-from nlp.encoder import SentenceEncoder
-from nlp.model import FeedbackModel
-from nlp.model_store import default_model_dir, save_model
-from nlp.taxonomy import DEFAULT_CAUSES, SUPPORTED_LANGUAGES
+from causa.nlp.corpus import corpus_fingerprint, load_starter_corpus
+from causa.nlp.cues import load_resources, packaged_resources_dir
+from causa.nlp.encoder import SentenceEncoder
+from causa.nlp.model import FeedbackModel
+from causa.nlp.model_store import default_model_dir, save_model
+from causa.nlp.taxonomy import DEFAULT_CAUSES, SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
 DEFAULT_OPTIONS = {"solver": "saga", "calibration": "temperature", "calibration_folds": 3}

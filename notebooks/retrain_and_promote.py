@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.promotion import PromotionRefused, compare, headline, promote
-from pipelines.settings import sample_root
-from pipelines.training import TrainingOptions, train_version, rows_from_frame
-from storage.registry import ModelRegistry
+from causa.storage.promotion import PromotionRefused, compare, headline, promote
+from causa.pipelines.settings import sample_root
+from causa.nlp.training import TrainingOptions, rows_from_frame
+from causa.storage.training_runs import train_version
+from causa.storage.registry import ModelRegistry
 
 labels = os.environ.get("CAUSA_LABELS")
 rating_col = os.environ.get("CAUSA_RATING_COL", "rating" if labels is None else "") or None

@@ -1,1 +1,2 @@
-"""Prefect flows, sources, settings and the `causa` command: puts nlp and storage in order."""
+"""causa.pipelines: settings, source connectors, the Prefect flows and the `causa` command; puts causa.nlp and
+causa.storage in order."""

@@ -12,10 +12,10 @@ from typing import Sequence
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from storage.lock import LakeLockedError  # noqa: E402  (light: no Prefect import)
-from nlp.taxonomy import TIERS  # noqa: E402
+from causa.storage.lock import LakeLockedError  # noqa: E402  (light: no Prefect import)
+from causa.nlp.taxonomy import TIERS  # noqa: E402
 
-from pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
+from causa.pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
 
 logger = logging.getLogger("causa")
 
@@ -99,8 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from pipelines.executors import run_nightly
-    from pipelines.report_text import run_summary_text
+    from causa.pipelines.flows import run_nightly
+    from causa.pipelines.report_text import run_summary_text
 
     result = run_nightly(
         config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since,
@@ -111,8 +111,8 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_score(args: argparse.Namespace) -> int:
-    from pipelines.model_versions import active_model
-    from pipelines.scoring import score_file
+    from causa.pipelines.active_model import active_model
+    from causa.storage.scoring import score_file
 
     model, version = active_model(args.model, args.config, args.registry)
     count = score_file(args.input, args.output, model, args.tier)
@@ -123,10 +123,10 @@ def command_score(args: argparse.Namespace) -> int:
 def command_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from nlp.evaluation import evaluate, format_report
-    from nlp.language import LanguageDetector
-    from pipelines.model_versions import active_model
-    from pipelines.labels import read_labels
+    from causa.nlp.evaluation import evaluate, format_report
+    from causa.nlp.language import LanguageDetector
+    from causa.pipelines.active_model import active_model
+    from causa.nlp.labels import read_labels
 
     model, version = active_model(args.model, args.config, args.registry)
     labels = read_labels(args.labels, args.text_col, args.sentiment_col, args.causes_col)
@@ -145,7 +145,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from pipelines.schedule import nightly_deployment
+    from causa.pipelines.schedule import nightly_deployment
 
     from prefect import serve
 
@@ -155,8 +155,8 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_sources(args: argparse.Namespace) -> int:
     """`causa sources check`: exit 1 when any source cannot be read."""
-    from pipelines.settings import load_settings
-    from pipelines.source_check import check_sources, format_check
+    from causa.pipelines.settings import load_settings
+    from causa.pipelines.source_check import check_sources, format_check
 
     settings = load_settings(args.config)
     by_name = {source.name: source for source in settings.sources}
@@ -167,9 +167,9 @@ def command_sources(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from pipelines.model_versions import model_for
-    from pipelines.report import write_report
-    from pipelines.settings import load_settings
+    from causa.storage.model_versions import model_for
+    from causa.storage.report import write_report
+    from causa.pipelines.settings import load_settings
 
     settings = load_settings(args.config)
     model, _ = model_for(settings.model_version, settings.registry_root)

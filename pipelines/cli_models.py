@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from nlp.taxonomy import TIERS
+from causa.nlp.taxonomy import TIERS
 
 logger = logging.getLogger("causa")
 
@@ -103,8 +103,8 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _registry(args: argparse.Namespace):
-    from pipelines.settings import load_settings
-    from storage.registry import ModelRegistry
+    from causa.pipelines.settings import load_settings
+    from causa.storage.registry import ModelRegistry
 
     root = args.registry or load_settings(args.config).registry_root
     return ModelRegistry(root)
@@ -113,7 +113,7 @@ def _registry(args: argparse.Namespace):
 def _integrity_guard(function):
     """A model that fails its hash check is an error message and exit code 2, not a traceback."""
     def guarded(args: argparse.Namespace) -> int:
-        from nlp.model_store import ModelIntegrityError
+        from causa.nlp.model_store import ModelIntegrityError
 
         try:
             return function(args)
@@ -126,10 +126,11 @@ def _integrity_guard(function):
 
 @_integrity_guard
 def command_train(args: argparse.Namespace) -> int:
-    from pipelines.promotion import PromotionRefused, promote
-    from pipelines.settings import load_settings
-    from pipelines.training import TrainingOptions, train_file
-    from storage.lake import Lake
+    from causa.storage.promotion import PromotionRefused, promote
+    from causa.pipelines.settings import load_settings
+    from causa.nlp.training import TrainingOptions
+    from causa.storage.training_runs import train_file
+    from causa.storage.lake import Lake
 
     options = TrainingOptions(
         text_col=args.text_col, sentiment_col=args.sentiment_col, causes_col=args.causes_col,
@@ -156,7 +157,7 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def _scores_line(metrics: dict) -> str:
-    from pipelines.promotion import headline
+    from causa.storage.promotion import headline
 
     ours = headline(metrics.get("model", {}))
     text = "held-out: " + ", ".join(f"{k} {v:.3f}" for k, v in ours.items())
@@ -179,9 +180,9 @@ def command_models(args: argparse.Namespace) -> int:
         sys.stdout.write(f"\nfiles: {len(info.manifest['files'])}, all match manifest.json"
                          f"{'; this version is promoted' if info.promoted else ''}\n")
         return 0
-    from pipelines.model_versions import DEFAULT
-    from pipelines.promotion import promote
-    from storage.registry import HISTORY_FILE
+    from causa.storage.model_versions import DEFAULT
+    from causa.storage.promotion import promote
+    from causa.storage.registry import HISTORY_FILE
 
     if args.models_command == "rollback" or args.version == DEFAULT:
         record = registry.rollback(args.reason)
@@ -194,7 +195,7 @@ def command_models(args: argparse.Namespace) -> int:
 
 
 def _list_models(registry) -> int:
-    from pipelines.promotion import headline
+    from causa.storage.promotion import headline
 
     versions = registry.versions()
     promoted = registry.promoted()
@@ -212,9 +213,9 @@ def _list_models(registry) -> int:
 
 @_integrity_guard
 def command_explain(args: argparse.Namespace) -> int:
-    from nlp.language import LanguageDetector
-    from pipelines.explain import explain, format_explanation
-    from pipelines.model_versions import active_model
+    from causa.nlp.language import LanguageDetector
+    from causa.nlp.explain import explain, format_explanation
+    from causa.pipelines.active_model import active_model
 
     model, version = active_model(args.model, args.config, args.registry)
     language = args.language or LanguageDetector().detect_many([args.text])[0]
@@ -227,9 +228,9 @@ def command_explain(args: argparse.Namespace) -> int:
 
 
 def command_review_queue(args: argparse.Namespace) -> int:
-    from pipelines.review_queue import review_queue, write_queue
-    from pipelines.settings import load_settings
-    from storage.lake import Lake
+    from causa.storage.review_queue import review_queue, write_queue
+    from causa.pipelines.settings import load_settings
+    from causa.storage.lake import Lake
 
     settings = load_settings(args.config)
     frame = review_queue(Lake(settings.lake_root), args.n)

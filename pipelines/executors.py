@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import contextmanager
-from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from pipelines.settings import EXECUTORS
+from causa.pipelines.settings import EXECUTORS
 
 if TYPE_CHECKING:
-    from pipelines.flows import RunResult
-    from pipelines.settings import Settings
+    from causa.pipelines.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ def local_cluster_kwargs(n_workers: int | None = None) -> dict[str, Any]:
     """A LocalCluster on this machine: one single-threaded worker process per core, so batches score in parallel.
 
     One thread per worker: scoring holds the GIL for much of its time, and each worker process loads the model
-    once (pipelines.model_versions caches it per process).
+    once (causa.storage.model_versions caches it per process).
     """
     workers = n_workers if n_workers is not None else max(1, os.cpu_count() or 1)
     return {
@@ -95,7 +93,7 @@ def check_cluster(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> dic
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            import pipelines.model_versions  # noqa: F401  (the scoring task needs it importable)
+            import causa.storage.model_versions  # noqa: F401  (the scoring task needs it importable)
 
             return version("causa-feedback")
         except (ImportError, PackageNotFoundError):
@@ -116,23 +114,6 @@ def check_cluster(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> dic
     if differing:
         raise ExecutorError(f"Dask workers of {address!r} run causa {differing}, this machine {expected!r}")
     return versions
-
-
-def run_nightly(
-    config_path: str | None = None,
-    run_date: date | None = None,
-    since: date | None = None,
-    executor: str | None = None,
-    dask_address: str | None = None,
-) -> RunResult:
-    """The nightly flow on the executor chosen by the arguments, else by `[run]` in causa.toml, else locally."""
-    from pipelines.flows import nightly
-    from pipelines.settings import load_settings
-
-    chosen, _ = chosen_executor(load_settings(config_path), executor, dask_address)
-    with shared_api(chosen):
-        return nightly(config_path=config_path, run_date=run_date, since=since, executor=executor,
-                       dask_address=dask_address)
 
 
 def chosen_executor(settings: Settings, executor: str | None, dask_address: str | None) -> tuple[str, str | None]:

@@ -21,21 +21,22 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
-from nlp.language import LanguageDetector
-from nlp.model import FeedbackModel
-from pipelines.executors import runner_for
-from pipelines.model_versions import resolve_version, scoring_model
-from pipelines.preparation import FeedbackBatch, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
-from pipelines.settings import Settings, SourceSettings, load_settings
-from pipelines.sources import Checkpoint, Connector, RawRecord, Start, open_source
-from pipelines.validation import Candidate, Rejected, validate_records
-from storage.lake import Lake, StagedRows
-from storage.lock import LakeLock
-from storage.state import StateStore
-from storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCHEMA_VERSION, SCORED, daily_summary_spec
-from storage.summary import FEEDBACK_COLUMNS, SCORED_COLUMNS, daily_summary
-from storage.alerts import days_to_check, detect_spikes, window_start
-from storage.schemas import ALERTS
+from causa.nlp.language import LanguageDetector
+from causa.nlp.model import FeedbackModel
+from causa.pipelines.executors import chosen_executor, runner_for, shared_api
+from causa.pipelines.active_model import scoring_model
+from causa.storage.model_versions import resolve_version
+from causa.storage.rows import Candidate, FeedbackBatch, Rejected, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
+from causa.pipelines.settings import Settings, SourceSettings, load_settings
+from causa.pipelines.sources import Checkpoint, Connector, RawRecord, Start, open_source
+from causa.pipelines.validation import validate_records
+from causa.storage.lake import Lake, StagedRows
+from causa.storage.lock import LakeLock
+from causa.storage.state import StateStore
+from causa.storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCHEMA_VERSION, SCORED, daily_summary_spec
+from causa.storage.summary import FEEDBACK_COLUMNS, SCORED_COLUMNS, daily_summary
+from causa.storage.alerts import days_to_check, detect_spikes, window_start
+from causa.storage.schemas import ALERTS
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def find_alerts(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
 @task(cache_policy=NO_CACHE)
 def report(lake: Lake, model: FeedbackModel) -> Path | None:
     """Writes `<lake root>/report.html`; a failing report is logged, it does not fail the night."""
-    from pipelines.report import REPORT_NAME, write_report
+    from causa.storage.report import REPORT_NAME, write_report
 
     output = lake.root / REPORT_NAME
     if not lake.partitions(daily_summary_spec(model.causes)):
@@ -263,7 +264,7 @@ def stream_source(
 ) -> Checkpoint:
     """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
 
-    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: pipelines.executors) with at most
+    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: causa.pipelines.executors) with at most
     `run.batches_in_flight` batches in flight, so memory holds a few batches whatever the night's volume while the
     workers score side by side. Record and candidate lists are passed quoted: Prefect would otherwise walk every
     record looking for futures (a batch holds Arrow tables, which it does not walk; Dask takes a quoted value for a
@@ -317,7 +318,7 @@ def nightly(
     """One night: every configured source into the lake, then the daily summary and the run record.
 
     Each source resumes from its committed watermark (or file ledger); `since` pulls again from that date instead.
-    Batches are scored on `executor` (else `[run] executor`): see pipelines.executors.
+    Batches are scored on `executor` (else `[run] executor`): see causa.pipelines.executors.
     """
     started_at = datetime.now(timezone.utc)
     run_date = run_date or started_at.date()
@@ -351,3 +352,17 @@ def nightly(
         report(lake, model)
     get_run_logger().info("run %s: %s", run_id, status)
     return result
+
+
+def run_nightly(
+    config_path: str | None = None,
+    run_date: date | None = None,
+    since: date | None = None,
+    executor: str | None = None,
+    dask_address: str | None = None,
+) -> RunResult:
+    """The nightly flow on the executor chosen by the arguments, else by `[run]` in causa.toml, else locally."""
+    chosen, _ = chosen_executor(load_settings(config_path), executor, dask_address)
+    with shared_api(chosen):
+        return nightly(config_path=config_path, run_date=run_date, since=since, executor=executor,
+                       dask_address=dask_address)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.flows import RunResult
-from storage.filesystem import RemotePath
-from storage.lake import Lake
-from storage.schemas import ALERTS, DAILY_SUMMARY, FEEDBACK, QUARANTINE, RUNS, SCORED
+from causa.pipelines.flows import RunResult
+from causa.storage.filesystem import RemotePath
+from causa.storage.lake import Lake
+from causa.storage.schemas import ALERTS, DAILY_SUMMARY, FEEDBACK, QUARANTINE, RUNS, SCORED
 
 TABLE_NAMES = {spec.name for spec in (FEEDBACK, SCORED, DAILY_SUMMARY, ALERTS, RUNS, QUARANTINE)}
 

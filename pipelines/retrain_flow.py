@@ -8,10 +8,11 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipelines.promotion import PromotionRefused, promote
-from pipelines.settings import load_settings
-from pipelines.training import TrainingOptions, train_file
-from storage.registry import ModelRegistry
+from causa.storage.promotion import PromotionRefused, promote
+from causa.pipelines.settings import load_settings
+from causa.nlp.training import TrainingOptions
+from causa.storage.training_runs import train_file
+from causa.storage.registry import ModelRegistry
 
 FLOW_NAME = "causa-retrain"
 

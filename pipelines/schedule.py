@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect.deployments.runner import RunnerDeployment
 
-from pipelines.flows import nightly
+from causa.pipelines.flows import nightly
 
 
 def nightly_deployment(name: str, cron: str, config_path: Path | None = None) -> RunnerDeployment:

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from nlp.taxonomy import TIERS
-from storage.filesystem import LakeLocationError, RemotePath, is_remote
-from storage.schemas import CHANNELS
+from causa.nlp.taxonomy import TIERS
+from causa.storage.filesystem import LakeLocationError, RemotePath, is_remote
+from causa.storage.schemas import CHANNELS
 
 SAMPLE_PREFIX = "sample:"
 DEFAULT_CONFIG_NAME = "causa.toml"
@@ -166,12 +166,12 @@ class Settings:
 
 def sample_root() -> Path:
     """Folder of the bundled sample data (package data of `pipelines`)."""
-    return Path(str(resources.files("pipelines") / "sample"))
+    return Path(str(resources.files("causa.pipelines") / "sample"))
 
 
 def default_config_path() -> Path:
     """The packaged configuration that serves the bundled sample."""
-    return Path(str(resources.files("pipelines") / "default_config.toml"))
+    return Path(str(resources.files("causa.pipelines") / "default_config.toml"))
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

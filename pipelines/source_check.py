@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from nlp.redact import redact
-from pipelines.settings import Settings, SourceSettings
-from pipelines.sources import RawRecord, open_source
-from pipelines.validation import InvalidRecord, map_record
+from causa.nlp.redact import redact
+from causa.pipelines.settings import Settings, SourceSettings
+from causa.pipelines.sources import RawRecord, open_source
+from causa.pipelines.validation import InvalidRecord, map_record
 
 logger = logging.getLogger(__name__)
 

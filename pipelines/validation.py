@@ -6,50 +6,20 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from nlp.normalise import clean_text
-from pipelines.settings import SourceSettings
-from pipelines.sources.records import RawRecord
-from storage.schemas import CHANNELS
+from causa.nlp.normalise import clean_text
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources.records import RawRecord
+from causa.storage.rows import Candidate, Rejected
+from causa.storage.schemas import CHANNELS
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A mapped, valid feedback item before NLP (text cleaned but not yet redacted, author still in clear)."""
-
-    source: str
-    source_item_id: str
-    channel: str
-    created_at: datetime
-    text: str
-    rating: float | None
-    rating_scale: int | None
-    nps: int | None
-    csat: int | None
-    ces: int | None
-    product: str | None
-    author: str | None
-    language_hint: str | None
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A record that failed validation, with the reason and the record as received."""
-
-    source: str
-    source_item_id: str | None
-    origin: str
-    reason: str
-    raw: str
 
 
 class InvalidRecord(ValueError):

@@ -1,1 +1,3 @@
-"""Lake tables: schemas, atomic partition writes, readers. Knows nothing of Prefect or NLP internals."""
+"""causa.storage: tables and files. Schemas, lake rows, the lake, its lock and source state, the model registry
+and which version is active, training runs and promotion, summaries, alerts, impact and the report. Uses
+causa.nlp's models and labels; imports nothing from causa.pipelines, and not Prefect."""

@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 from scipy import stats
 
-from storage.schemas import ALERTS, DEFAULT_CAUSES, SCHEMA_VERSION
+from causa.storage.schemas import ALERTS, DEFAULT_CAUSES, SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

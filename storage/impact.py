@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from storage.schemas import DEFAULT_CAUSES
+from causa.storage.schemas import DEFAULT_CAUSES
 
 METRICS: tuple[str, ...] = ("rating", "csat", "nps")
 IMPACT_COLUMNS = [

@@ -20,11 +20,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from storage.filesystem import (
+from causa.storage.filesystem import (
     LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
     read_parquet,
 )
-from storage.schemas import TableSpec
+from causa.storage.schemas import TableSpec
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class WriteStats:
 class Lake:
     """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files.
 
-    `root` is a local folder, or an object-store URL / RemotePath (s3://bucket/prefix; see storage.filesystem).
+    `root` is a local folder, or an object-store URL / RemotePath (s3://bucket/prefix; see causa.storage.filesystem).
     Batches being staged and files being written wait in `<root>/.staging` for a local lake, and in the local
     folder `scratch` (default: one per lake in the temp folder) for a remote one.
     """
@@ -350,7 +350,7 @@ _STAGED_BY = re.compile(r"-(\d+)-[^-]*(\.parquet)?$")
 
 def _writer_alive(path: Path) -> bool:
     """Whether the process writing this staging file or folder (its pid is in the name) still runs."""
-    from storage.lock import _process_alive
+    from causa.storage.lock import _process_alive
 
     match = _STAGED_BY.search(path.name)
     if match is None:

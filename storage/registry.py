@@ -1,12 +1,12 @@
 """The model registry on disk: one folder per version, a manifest with the sha256 of every file, a promoted pointer.
 
-The registry knows folders, manifests and pointers, not models: nlp.model_store writes and loads the model files.
+The registry knows folders, manifests and pointers, not models: causa.nlp.model_store writes and loads the model files.
 Layout under the root (by default `<lake root>/models`):
 
     <version>/manifest.json   version, created, training data, parameters, code and library versions, file hashes
     <version>/metrics.json    metrics on the held-out split
     <version>/README.md       the model card
-    <version>/...             the model files as nlp.model_store.save_model writes them
+    <version>/...             the model files as causa.nlp.model_store.save_model writes them
     PROMOTED                  {"version": ..., "action": ..., "user": ..., "at": ..., "reason": ..., "previous": ...},
                               replaced atomically; version "default" after a rollback (the shipped model)
     promotions.jsonl          every promotion and rollback, appended
@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from storage.files import MANIFEST_FILE, file_hashes, manifest_problems, write_json_atomically
+from causa.nlp.model_store import MANIFEST_FILE, file_hashes, manifest_problems
+from causa.storage.files import write_json_atomically
 
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"

@@ -185,7 +185,7 @@ QUARANTINE = TableSpec(
 
 
 def alerts_spec() -> TableSpec:
-    """alerts: one row per day, cause and channel whose count or share was abnormally high (storage.alerts)."""
+    """alerts: one row per day, cause and channel whose count or share was abnormally high (causa.storage.alerts)."""
     return TableSpec(
         name="alerts",
         schema=pa.schema(

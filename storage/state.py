@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from storage.files import write_json_atomically
-from storage.filesystem import LakePath, RemotePath, lake_path
+from causa.storage.files import write_json_atomically
+from causa.storage.filesystem import LakePath, RemotePath, lake_path
 from typing import Any, Mapping
 
 logger = logging.getLogger(__name__)

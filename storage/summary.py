@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow as pa
 
-from storage.schemas import DEFAULT_CAUSES, SCHEMA_VERSION, SENTIMENTS
+from causa.storage.schemas import DEFAULT_CAUSES, SCHEMA_VERSION, SENTIMENTS
 
 GROUP_COLUMNS = ["created_date", "source", "channel", "language"]
 FEEDBACK_COLUMNS = ("feedback_id", "source", "channel", "language", "rating", "rating_scale", "nps", "csat", "ces")

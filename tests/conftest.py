@@ -22,7 +22,7 @@ def prefect_server():
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from pipelines.model_versions import scoring_model
+    from causa.pipelines.active_model import scoring_model
 
     model, _ = scoring_model("default")
     return model
@@ -31,7 +31,7 @@ def shipped_model():
 @pytest.fixture()
 def sample_config(tmp_path: Path) -> Path:
     """The packaged sample configuration, with its lake in a temporary folder."""
-    from pipelines.settings import default_config_path
+    from causa.pipelines.settings import default_config_path
 
     config = tmp_path / "causa.toml"
     shutil.copy(default_config_path(), config)

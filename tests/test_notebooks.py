@@ -16,8 +16,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def sample_lake(tmp_path_factory, prefect_server) -> Path:
     import shutil
 
-    from pipelines.flows import nightly
-    from pipelines.settings import default_config_path
+    from causa.pipelines.flows import nightly
+    from causa.pipelines.settings import default_config_path
 
     folder = tmp_path_factory.mktemp("notebook-lake")
     config = folder / "causa.toml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator, Protocol
 
-from pipelines.settings import SourceSettings
-from pipelines.sources.files import FileSource, SourceError
-from pipelines.sources.progress import Checkpoint, Start
-from pipelines.sources.records import RawRecord
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources.files import FileSource, SourceError
+from causa.pipelines.sources.progress import Checkpoint, Start
+from causa.pipelines.sources.records import RawRecord
 
 __all__ = ["Checkpoint", "Connector", "FileSource", "RawRecord", "SourceError", "Start", "open_source"]
 
@@ -26,11 +26,11 @@ def open_source(settings: SourceSettings, base_dir: Path, start: Start | None = 
     if settings.kind == "files":
         return FileSource(settings, base_dir, start)
     if settings.kind == "http":
-        from pipelines.sources.http import HttpSource
+        from causa.pipelines.sources.http import HttpSource
 
         return HttpSource(settings, start)
     if settings.kind == "sql":
-        from pipelines.sources.sql import SqlSource
+        from causa.pipelines.sources.sql import SqlSource
 
         return SqlSource(settings, start)
     raise SourceError(f"source {settings.name!r}: unsupported kind {settings.kind!r}")

@@ -15,10 +15,10 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.settings import FILE_FORMATS, SourceSettings
-from pipelines.sources.progress import Checkpoint, Start
-from pipelines.sources.records import RawRecord
-from storage.state import FileFingerprint
+from causa.pipelines.settings import FILE_FORMATS, SourceSettings
+from causa.pipelines.sources.progress import Checkpoint, Start
+from causa.pipelines.sources.records import RawRecord
+from causa.storage.state import FileFingerprint
 
 logger = logging.getLogger(__name__)
 

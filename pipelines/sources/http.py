@@ -12,12 +12,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from pipelines.settings import HttpSettings, SettingsError, SourceSettings, resolve_env
-from pipelines.sources.files import SourceError
-from pipelines.sources.progress import Checkpoint, Start
-from pipelines.sources.records import RawRecord
-from pipelines.validation import InvalidRecord, parse_timestamp
-from storage.state import Watermark, later
+from causa.pipelines.settings import HttpSettings, SettingsError, SourceSettings, resolve_env
+from causa.pipelines.sources.files import SourceError
+from causa.pipelines.sources.progress import Checkpoint, Start
+from causa.pipelines.sources.records import RawRecord
+from causa.pipelines.validation import InvalidRecord, parse_timestamp
+from causa.storage.state import Watermark, later
 
 logger = logging.getLogger(__name__)
 

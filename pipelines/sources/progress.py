@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from storage.state import FileFingerprint, Watermark
+from causa.storage.state import FileFingerprint, Watermark
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from pipelines.settings import SettingsError, SourceSettings, SqlSettings, resolve_env
-from pipelines.sources.files import SourceError
-from pipelines.sources.progress import Checkpoint, Start
-from pipelines.sources.records import RawRecord
-from storage.state import Watermark, later
+from causa.pipelines.settings import SettingsError, SourceSettings, SqlSettings, resolve_env
+from causa.pipelines.sources.files import SourceError
+from causa.pipelines.sources.progress import Checkpoint, Start
+from causa.pipelines.sources.records import RawRecord
+from causa.storage.state import Watermark, later
 
 logger = logging.getLogger(__name__)
 

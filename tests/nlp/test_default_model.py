@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from nlp.corpus import corpus_fingerprint, load_starter_corpus
-from nlp.model_store import default_model_dir, read_manifest, verify_files
-from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
+from causa.nlp.corpus import corpus_fingerprint, load_starter_corpus
+from causa.nlp.model_store import default_model_dir, read_manifest, verify_files
+from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
 
 
 def test_shipped_model_was_trained_on_the_current_starter_corpus() -> None:
     manifest = read_manifest(default_model_dir())
     verify_files(default_model_dir(), manifest)
     assert manifest["training_data"]["fingerprint"] == corpus_fingerprint(), (
-        "the starter corpus changed since the default model was trained: run python -m nlp.train_default"
+        "the starter corpus changed since the default model was trained: run python -m causa.nlp.train_default"
     )
 
 

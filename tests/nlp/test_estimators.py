@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from nlp.estimators import CalibratedOneVsRestClassifier
+from causa.nlp.estimators import CalibratedOneVsRestClassifier
 
 
 @parametrize_with_checks([CalibratedOneVsRestClassifier(max_folds=2)])

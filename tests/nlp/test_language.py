@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.language import OTHER_LANGUAGE, SUPPORTED_LANGUAGES, LanguageDetector
+from causa.nlp.language import OTHER_LANGUAGE, SUPPORTED_LANGUAGES, LanguageDetector
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from nlp.cues import LanguageResources
-from nlp.model import FeedbackModel
-from nlp.model_store import ModelIntegrityError, load_model, save_model
-from nlp.text_preparation import prepare_texts
+from causa.nlp.cues import LanguageResources
+from causa.nlp.model import FeedbackModel
+from causa.nlp.model_store import ModelIntegrityError, load_model, save_model
+from causa.nlp.text_preparation import prepare_texts
 
 RESOURCES = {
     "en": LanguageResources(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.estimators import CalibratedOneVsRestClassifier
-from nlp.model import FeedbackModel, sentiment_weights
-from nlp.model_store import load_model, save_model
+from causa.nlp.estimators import CalibratedOneVsRestClassifier
+from causa.nlp.model import FeedbackModel, sentiment_weights
+from causa.nlp.model_store import load_model, save_model
 from tests.nlp.test_model import RESOURCES, TRAIN, make_training_set
 
 CAUSES = ("rudeness", "unresolved_issue", "overcharge", "delay")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.evaluation import binary_report, classification_report, evaluate
-from nlp.normalise import clean_text
-from pipelines.labels import parse_causes
+from causa.nlp.evaluation import binary_report, classification_report, evaluate
+from causa.nlp.normalise import clean_text
+from causa.nlp.labels import parse_causes
 
 
 def test_clean_text_folds_spaces_and_drops_invisible_characters() -> None:

@@ -1,4 +1,4 @@
-"""Tests of nlp.redact: PII found in five languages, non-PII numbers kept, offsets, idempotence, properties."""
+"""Tests of causa.nlp.redact: PII found in five languages, non-PII numbers kept, offsets, idempotence, properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from nlp.redact import PLACEHOLDERS, RedactedText, Redaction, redact, redact_many
+from causa.nlp.redact import PLACEHOLDERS, RedactedText, Redaction, redact, redact_many
 
 # (input, expected output) pairs, written per language and PII kind.
 POSITIVE = [

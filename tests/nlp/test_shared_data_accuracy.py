@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 from benchmarks import datasets
-from nlp.language import LanguageDetector
+from causa.nlp.language import LanguageDetector
 
 FOLDER = datasets.data_dir()
 pytestmark = pytest.mark.skipif(FOLDER is None, reason="../shared/data is not there")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlp.themes import find_themes, stop_keys
+from causa.nlp.themes import find_themes, stop_keys
 
 BATTERY = [
     "The battery drains overnight, the battery is dead by morning",

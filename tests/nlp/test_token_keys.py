@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from nlp.text import TokenKeyer
+from causa.nlp.text import TokenKeyer
 
 WORDS = [stem + ending for stem in ("entreg", "atras", "cobr", "reclam", "devolv", "cancel", "respond", "esper")
          for ending in ("ando", "amos", "aram", "ação", "ações", "ável", "idade", "ência", "imento", "emos")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from storage.schemas import ALERTS, FEEDBACK, QUARANTINE, SCORED, TableSpec, daily_summary_spec
+from causa.storage.schemas import ALERTS, FEEDBACK, QUARANTINE, SCORED, TableSpec, daily_summary_spec
 
 DATA_TABLES: tuple[TableSpec, ...] = (FEEDBACK, SCORED, daily_summary_spec(), QUARANTINE, ALERTS)
 

@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from nlp.model_store import default_model_dir, read_manifest
-from pipelines.cli import main
-from pipelines.settings import default_config_path
-from storage.registry import ModelRegistry
+from causa.nlp.model_store import default_model_dir, read_manifest
+from causa.pipelines.cli import main
+from causa.pipelines.settings import default_config_path
+from causa.storage.registry import ModelRegistry
 from tests.pipelines.test_retraining import write_labels
 
 SHIPPED = read_manifest(default_model_dir())["version"]

@@ -11,10 +11,11 @@ import distributed
 import pytest
 from distributed import Client, LocalCluster
 
-from pipelines.cli import main
-from pipelines.executors import ExecutorError, check_cluster, run_nightly, task_runner
-from pipelines.settings import EXECUTORS, SettingsError, default_config_path, parse_settings
-from storage.schemas import FEEDBACK, QUARANTINE, SCORED
+from causa.pipelines.cli import main
+from causa.pipelines.executors import ExecutorError, check_cluster, task_runner
+from causa.pipelines.flows import run_nightly
+from causa.pipelines.settings import EXECUTORS, SettingsError, default_config_path, parse_settings
+from causa.storage.schemas import FEEDBACK, QUARANTINE, SCORED
 from tests.pipelines.lake_tables import DATA_TABLES, table_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -106,7 +107,7 @@ class RecordingCluster(LocalCluster):
 
 def test_dask_without_address_starts_a_local_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`[run] executor = "dask"` without an address: a temporary LocalCluster scores the night (a small one here)."""
-    from pipelines.settings import sample_root
+    from causa.pipelines.settings import sample_root
 
     lines = (sample_root() / "store_reviews" / "reviews_en.csv").read_text(encoding="utf-8").splitlines()[:13]
     (tmp_path / "in").mkdir()

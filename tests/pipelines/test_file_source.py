@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.settings import SourceSettings
-from pipelines.sources import FileSource, SourceError
-from pipelines.sources.files import read_records
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources import FileSource, SourceError
+from causa.pipelines.sources.files import read_records
 
 
 def test_csv_in_utf16_and_utf8_bom(tmp_path: Path) -> None:

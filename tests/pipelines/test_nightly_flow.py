@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from pipelines.flows import nightly
-from pipelines.schedule import nightly_deployment
+from causa.pipelines.cli import main
+from causa.pipelines.flows import nightly
+from causa.pipelines.schedule import nightly_deployment
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
@@ -26,7 +26,7 @@ def table(lake: Path, name: str) -> str:
 
 def sample_rows() -> tuple[int, int]:
     """(rows in the sample's review files, rows in its social files)."""
-    from pipelines.settings import sample_root
+    from causa.pipelines.settings import sample_root
 
     reviews = sum(len(list(csv.DictReader(p.open(encoding="utf-8-sig")))) for p in sample_root().glob("store_reviews/*.csv"))
     social = sum(1 for p in sample_root().glob("social/*.jsonl") for line in p.read_text().splitlines() if line.strip())
@@ -43,7 +43,7 @@ def file_hashes(lake: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> tuple[Path, object]:
-    from pipelines.settings import default_config_path
+    from causa.pipelines.settings import default_config_path
 
     folder = tmp_path_factory.mktemp("night")
     config = folder / "causa.toml"
@@ -173,10 +173,10 @@ def test_score_explain_and_evaluate_give_the_nightly_scores_for_the_same_raw_tex
     """One preparation: the raw review texts (with their personal data) score as the night scored them."""
     import pandas as pd
 
-    from pipelines.explain import explain
-    from pipelines.scoring import score_file
-    from pipelines.settings import sample_root
-    from storage.identity import feedback_id
+    from causa.nlp.explain import explain
+    from causa.storage.scoring import score_file
+    from causa.pipelines.settings import sample_root
+    from causa.storage.identity import feedback_id
 
     config, _ = sample_run
     lake = config.parent / "lake"
@@ -211,7 +211,7 @@ def test_train_adapts_to_the_lakes_stored_texts(sample_run, tmp_path: Path, capl
 
     import pandas as pd
 
-    from nlp.model_store import load_model
+    from causa.nlp.model_store import load_model
 
     config, _ = sample_run
     rows = [("still waiting for my parcel, two weeks late", "negative", "delay"),

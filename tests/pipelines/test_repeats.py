@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from pipelines.repeats import RepeatIndex
+from causa.storage.repeats import RepeatIndex
 
 AT = datetime(2026, 11, 10, 8, tzinfo=timezone.utc)
 DAY = timedelta(hours=24)

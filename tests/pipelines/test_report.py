@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from pipelines.flows import nightly
+from causa.pipelines.cli import main
+from causa.pipelines.flows import nightly
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
@@ -55,7 +55,7 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def night(tmp_path_factory) -> Path:
     """The lake root after one nightly run over the bundled sample."""
-    from pipelines.settings import default_config_path
+    from causa.pipelines.settings import default_config_path
 
     folder = tmp_path_factory.mktemp("report")
     config = folder / "causa.toml"

@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nlp.model_store import default_model_dir, read_manifest
-from pipelines.cli import main
-from pipelines.training import TrainingOptions, parse_rating_scale, rating_to_sentiment, rows_from_frame
-from storage.registry import ModelRegistry, RegistryError
+from causa.nlp.model_store import default_model_dir, read_manifest
+from causa.pipelines.cli import main
+from causa.nlp.training import TrainingOptions, parse_rating_scale, rating_to_sentiment, rows_from_frame
+from causa.storage.registry import ModelRegistry, RegistryError
 
 ROWS = [
     ("My parcel is late again, still waiting after two weeks", "negative", "delay"),
@@ -71,7 +71,7 @@ def test_train_registers_a_version_with_manifest_metrics_and_card(registry_root:
 
 
 def test_a_new_cause_is_learned_without_cues(registry_root: Path) -> None:
-    from pipelines.model_versions import load_version
+    from causa.storage.model_versions import load_version
 
     model, _ = load_version("good", registry_root)
     scores = model.score(["Wrong invoice again, it lists a product I never ordered"], ["en"])
@@ -144,7 +144,7 @@ def test_ratings_outside_the_scale_are_named() -> None:
 def test_nightly_scores_with_the_promoted_version_and_the_review_queue_trains(
     registry_root: Path, sample_config: Path, tmp_path: Path, prefect_server, capsys
 ) -> None:
-    from pipelines.flows import nightly
+    from causa.pipelines.flows import nightly
 
     registry = tmp_path / "models"
     shutil.copytree(registry_root / "good", registry / "good")

@@ -10,13 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.flows import nightly
-from pipelines.report_text import run_summary_text
-from pipelines.settings import SettingsError, default_config_path, parse_settings
-from storage.filesystem import RemotePath
-from storage.lake import Lake
-from storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCORED, daily_summary_spec
-from storage.state import StateStore
+from causa.pipelines.flows import nightly
+from causa.pipelines.report_text import run_summary_text
+from causa.pipelines.settings import SettingsError, default_config_path, parse_settings
+from causa.storage.filesystem import RemotePath
+from causa.storage.lake import Lake
+from causa.storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCORED, daily_summary_spec
+from causa.storage.state import StateStore
 from tests.storage.s3_server import running_s3_server
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

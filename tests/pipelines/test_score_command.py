@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.cli import main
+from causa.pipelines.cli import main
 
 TEXTS = [
     ("1", "I have been on hold for three hours and nobody solves my problem"),

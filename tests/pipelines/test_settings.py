@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import SettingsError, default_config_path, load_settings, parse_settings
+from causa.pipelines.settings import SettingsError, default_config_path, load_settings, parse_settings
 
 SOURCE = {
     "name": "reviews",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import SourceSettings
-from pipelines.sources import FileSource, Start
-from storage.state import StateError, StateStore, fingerprint
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources import FileSource, Start
+from causa.storage.state import StateError, StateStore, fingerprint
 
 
 def drops_source(folder: Path) -> SourceSettings:

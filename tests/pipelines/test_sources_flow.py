@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import pipelines.flows as flows
-from pipelines.cli import main
-from pipelines.flows import nightly
-from storage.state import StateStore
+import causa.pipelines.flows as flows
+from causa.pipelines.cli import main
+from causa.pipelines.flows import nightly
+from causa.storage.state import StateStore
 from tests.pipelines.sources_server import FeedbackApi, make_items
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -8,10 +8,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from pipelines.settings import SettingsError, parse_settings
-from pipelines.sources import SourceError, Start
-from pipelines.sources.http import HttpSource, format_since, retry_after
-from pipelines.validation import validate_records
+from causa.pipelines.settings import SettingsError, parse_settings
+from causa.pipelines.sources import SourceError, Start
+from causa.pipelines.sources.http import HttpSource, format_since, retry_after
+from causa.pipelines.validation import validate_records
 from tests.pipelines.sources_server import FeedbackApi, make_items
 
 

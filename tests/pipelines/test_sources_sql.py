@@ -11,11 +11,11 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipelines.settings import SettingsError, parse_settings
-from pipelines.sources import SourceError, Start
-from pipelines.sources.sql import SqlSource
-from pipelines.validation import validate_records
-from storage.state import StateStore
+from causa.pipelines.settings import SettingsError, parse_settings
+from causa.pipelines.sources import SourceError, Start
+from causa.pipelines.sources.sql import SqlSource
+from causa.pipelines.validation import validate_records
+from causa.storage.state import StateStore
 from tests.pipelines.postgres_server import start_postgres
 
 FIELDS = {"id": "id", "text": "body", "created_at": "created_at", "rating": "score"}
@@ -98,7 +98,7 @@ def test_postgres_errors_name_the_source_and_hide_the_password(tickets, postgres
 
 
 def test_postgres_source_in_the_nightly_flow_lands_once(tickets, prefect_server, tmp_path: Path) -> None:
-    from pipelines.flows import nightly
+    from causa.pipelines.flows import nightly
 
     config = tmp_path / "causa.toml"
     config.write_text(

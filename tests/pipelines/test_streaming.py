@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.executors import run_nightly
-from pipelines.settings import default_config_path
+from causa.pipelines.flows import run_nightly
+from causa.pipelines.settings import default_config_path
 from tests.pipelines.lake_tables import DATA_TABLES, table_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.corpus import LabelledText
-from pipelines.cli import main
-from pipelines.model_versions import load_version
-from pipelines.training import BASE_SMALL_ROWS, starter_sentiment_weights
+from causa.nlp.corpus import LabelledText
+from causa.pipelines.cli import main
+from causa.storage.model_versions import load_version
+from causa.nlp.training import BASE_SMALL_ROWS, starter_sentiment_weights
 
 REVIEWS = [
     ("Delivery was late and the box arrived broken, terrible", 1),

@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from pipelines.settings import SourceSettings
-from pipelines.sources.records import RawRecord
-from pipelines.validation import validate_records
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources.records import RawRecord
+from causa.pipelines.validation import validate_records
 
 SOURCE = SourceSettings(
     name="reviews",

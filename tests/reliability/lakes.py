@@ -68,7 +68,7 @@ def write_config(folder: Path, source_glob: str = "drops/*.jsonl", extra_lake: s
 
 
 def run_command(config: Path, run_date: date = RUN_DATE) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "run", "--config", str(config), "--date", run_date.isoformat()]
+    return [sys.executable, "-m", "causa.pipelines.cli", "run", "--config", str(config), "--date", run_date.isoformat()]
 
 
 def subprocess_env() -> dict[str, str]:

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from pipelines.flows import nightly
-from storage.lock import LOCK_FILE, LakeLock, LakeLockedError
+from causa.pipelines.cli import main
+from causa.pipelines.flows import nightly
+from causa.storage.lock import LOCK_FILE, LakeLock, LakeLockedError
 from tests.reliability.lakes import generate_source, rows_of, start_run, write_config
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_server")]

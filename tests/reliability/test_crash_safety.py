@@ -13,8 +13,8 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from pipelines.flows import nightly
-from storage.lock import LOCK_FILE
+from causa.pipelines.flows import nightly
+from causa.storage.lock import LOCK_FILE
 from tests.reliability.lakes import (
     DATA_TABLES,
     RUN_DATE,

@@ -13,15 +13,15 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nlp.language import LanguageDetector
-from pipelines.flows import nightly
-from pipelines.preparation import prepare_feedback, quarantine_rows
-from pipelines.settings import SourceSettings
-from pipelines.sources.records import RawRecord
-from pipelines.tabular_io import neutralise_cell, write_csv
-from pipelines.validation import MAX_TEXT_CHARS, validate_records
-from storage.lake import Lake
-from storage.schemas import FEEDBACK, QUARANTINE
+from causa.nlp.language import LanguageDetector
+from causa.pipelines.flows import nightly
+from causa.storage.rows import prepare_feedback, quarantine_rows
+from causa.pipelines.settings import SourceSettings
+from causa.pipelines.sources.records import RawRecord
+from causa.table_files import neutralise_cell, write_csv
+from causa.pipelines.validation import MAX_TEXT_CHARS, validate_records
+from causa.storage.lake import Lake
+from causa.storage.schemas import FEEDBACK, QUARANTINE
 from tests.reliability.lakes import RUN_DATE, rows_of, write_config
 
 pytestmark = pytest.mark.reliability
@@ -162,7 +162,7 @@ def test_csv_cells_never_start_a_formula(cells, tmp_path_factory) -> None:
 def test_review_queue_csv_neutralises_formula_cells(tmp_path: Path) -> None:
     import pandas as pd
 
-    from pipelines.review_queue import write_queue
+    from causa.storage.review_queue import write_queue
 
     path = tmp_path / "queue.csv"
     write_queue(pd.DataFrame({"text": ["=HYPERLINK(\"http://evil\")", "fine", "-2+3", "@SUM(A1)"], "p": [0.1, 0.2, 0.3, -0.5]}), path)

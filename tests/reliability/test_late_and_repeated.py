@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.flows import nightly
-from pipelines.repeats import repeated_texts
+from causa.pipelines.flows import nightly
+from causa.storage.repeats import repeated_texts
 from tests.reliability.lakes import write_config
 
 pytestmark = pytest.mark.reliability
@@ -113,7 +113,7 @@ def test_repeated_text_window_is_configurable_and_order_independent() -> None:
 
 
 def test_duplicate_window_setting_is_validated(tmp_path: Path) -> None:
-    from pipelines.settings import SettingsError, load_settings
+    from causa.pipelines.settings import SettingsError, load_settings
 
     config = write_config(tmp_path, extra_lake="duplicate_window_hours = 6\nlock_wait_seconds = 5")
     settings = load_settings(config)

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from pipelines.flows import nightly
-from pipelines.settings import SettingsError, load_settings
+from causa.pipelines.cli import main
+from causa.pipelines.flows import nightly
+from causa.pipelines.settings import SettingsError, load_settings
 from tests.reliability.lakes import RUN_DATE, write_config
 
 pytestmark = pytest.mark.reliability

@@ -11,10 +11,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-import storage.schemas as schemas
-from storage.lake import Lake
-from storage.schemas import DEFAULT_CAUSES, FEEDBACK, SCHEMA_VERSION, SCORED, TableSpec, daily_summary_spec
-from storage.summary import daily_summary
+import causa.storage.schemas as schemas
+from causa.storage.lake import Lake
+from causa.storage.schemas import DEFAULT_CAUSES, FEEDBACK, SCHEMA_VERSION, SCORED, TableSpec, daily_summary_spec
+from causa.storage.summary import daily_summary
 
 pytestmark = pytest.mark.reliability
 

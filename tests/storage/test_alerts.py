@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
-from storage.alerts import SpikeRule, days_to_check, detect_spikes
-from storage.lake import Lake
-from storage.schemas import ALERTS
+from causa.storage.alerts import SpikeRule, days_to_check, detect_spikes
+from causa.storage.lake import Lake
+from causa.storage.schemas import ALERTS
 
 START = date(2026, 1, 1)
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from storage.impact import cause_impact
+from causa.storage.impact import cause_impact
 
 
 def rows() -> pd.DataFrame:

@@ -8,8 +8,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from storage.lake import Lake
-from storage.schemas import TableSpec
+from causa.storage.lake import Lake
+from causa.storage.schemas import TableSpec
 
 SPEC = TableSpec(
     name="items",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.lock import LOCK_FILE, LakeLock, LakeLockedError
+from causa.storage.lock import LOCK_FILE, LakeLock, LakeLockedError
 
 
 def write_lock(root, pid: int, host: str, started_at: datetime) -> None:
@@ -55,7 +55,7 @@ def test_waiting_run_gets_the_lock_when_the_holder_releases(tmp_path) -> None:
 def test_lock_of_a_dead_process_on_this_host_is_recovered(tmp_path, caplog) -> None:
     pid = dead_pid()
     write_lock(tmp_path, pid, socket.gethostname(), datetime.now(timezone.utc))
-    with caplog.at_level(logging.WARNING, logger="storage.lock"):
+    with caplog.at_level(logging.WARNING, logger="causa.storage.lock"):
         with LakeLock(tmp_path, "recovering", wait_seconds=0) as lock:
             assert lock.read_holder().pid == os.getpid()
     assert f"process {pid} is no longer running" in caplog.text
@@ -66,7 +66,7 @@ def test_old_lock_from_another_host_is_recovered_and_a_fresh_one_is_not(tmp_path
     with pytest.raises(LakeLockedError, match="pid 1 on elsewhere"):
         LakeLock(tmp_path, wait_seconds=0.3, stale_after_seconds=3600).acquire()
     write_lock(tmp_path, 1, "elsewhere", datetime.now(timezone.utc) - timedelta(hours=2))
-    with caplog.at_level(logging.WARNING, logger="storage.lock"):
+    with caplog.at_level(logging.WARNING, logger="causa.storage.lock"):
         with LakeLock(tmp_path, wait_seconds=0, stale_after_seconds=3600):
             pass
     assert "more than the 3600 s limit" in caplog.text
@@ -109,7 +109,7 @@ def test_bad_limits_are_named(tmp_path) -> None:
 
 
 def test_staging_files_of_dead_writers_are_discarded_and_live_ones_kept(tmp_path) -> None:
-    from storage.lake import STAGING_DIR, Lake
+    from causa.storage.lake import STAGING_DIR, Lake
 
     staging = tmp_path / STAGING_DIR
     staging.mkdir()

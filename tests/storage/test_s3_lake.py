@@ -11,10 +11,10 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from storage.files import write_json_atomically
-from storage.filesystem import RemotePath
-from storage.lake import PARTITION_FILE, Lake
-from storage.state import StateStore
+from causa.storage.files import write_json_atomically
+from causa.storage.filesystem import RemotePath
+from causa.storage.lake import PARTITION_FILE, Lake
+from causa.storage.state import StateStore
 from tests.storage.test_lake import DAY_1, DAY_2, SPEC, days, rows
 
 @pytest.fixture()

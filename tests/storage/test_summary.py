@@ -7,7 +7,7 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
-from storage.summary import daily_summary
+from causa.storage.summary import daily_summary
 
 DAY = date(2026, 10, 1)
 

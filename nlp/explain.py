@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from nlp.model import FeedbackModel, sentiment_weights
-from nlp.taxonomy import SUPPORTED_LANGUAGES
-from nlp.text_preparation import prepare_texts
+from causa.nlp.model import FeedbackModel, sentiment_weights
+from causa.nlp.taxonomy import SUPPORTED_LANGUAGES
+from causa.nlp.text_preparation import prepare_texts
 
 TOP_FEATURES = 6
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Sequence
 
 import pyarrow as pa
 
-from nlp.gc_pause import gc_paused
-from nlp.language import LanguageDetector, detect_with_hints
-from nlp.model import FeedbackModel, ItemScore
-from nlp.taxonomy import SENTIMENTS
-from pipelines.tabular_io import read_table_file, write_parquet
-from storage.schemas import EVIDENCE_TYPE
+from causa.nlp.gc_pause import gc_paused
+from causa.nlp.language import LanguageDetector, detect_with_hints
+from causa.nlp.model import FeedbackModel, ItemScore
+from causa.nlp.taxonomy import SENTIMENTS
+from causa.table_files import read_table_file, write_parquet
+from causa.storage.schemas import EVIDENCE_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +43,28 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: 
 def _score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: str) -> int:
     frame = read_table_file(input_path, required=("text",))
     texts = ["" if value is None else str(value) for value in frame["text"].tolist()]
-    ids = [str(value) for value in frame["id"].tolist()] if "id" in frame.columns else [str(i) for i in range(len(texts))]
-    hints: list[str | None] = [None] * len(texts)
+    ids = [str(value) for value in frame["id"].tolist()] if "id" in frame.columns else None
+    hints = None
     if "language" in frame.columns:
         hints = [None if value is None else str(value) for value in frame["language"].tolist()]
-    languages = detect_with_hints(LanguageDetector(), texts, hints)
-    scores = model.score(texts, languages, tier=tier)
-    table = score_table(ids, languages, scores, model.causes)
+    table = score_texts(model, texts, hints, ids, tier)
     write_parquet(table, output_path)
     logger.info("scored %d texts from %s into %s", table.num_rows, input_path, output_path)
     return table.num_rows
+
+
+def score_texts(model: FeedbackModel, texts: Sequence[str], languages: Sequence[str | None] | None = None,
+                ids: Sequence[str] | None = None, tier: str = "fast") -> pa.Table:
+    """One row per text in `score_output_schema`; a language given for a text is used, a missing one detected;
+    ids default to the texts' positions."""
+    if languages is not None and len(languages) != len(texts):
+        raise ValueError(f"got {len(languages)} languages for {len(texts)} texts")
+    if ids is not None and len(ids) != len(texts):
+        raise ValueError(f"got {len(ids)} ids for {len(texts)} texts")
+    detected = detect_with_hints(LanguageDetector(), list(texts), list(languages or [None] * len(texts)))
+    scores = model.score(list(texts), detected, tier=tier)
+    return score_table(list(ids) if ids is not None else [str(i) for i in range(len(texts))], detected, scores,
+                       model.causes)
 
 
 def score_table(ids: list[str], languages: list[str], scores: list[ItemScore], causes: tuple[str, ...]) -> pa.Table:

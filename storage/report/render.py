@@ -8,10 +8,10 @@ from typing import Iterable
 
 import pandas as pd
 
-from pipelines.report import svg
-from pipelines.report.data import KPI_WINDOW_DAYS, EvidenceExample, Kpi, ReportData
-from storage.alerts import DEFAULT_RULE
-from storage.impact import METRICS
+from causa.storage.report import svg
+from causa.storage.report.data import KPI_WINDOW_DAYS, EvidenceExample, Kpi, ReportData
+from causa.storage.alerts import DEFAULT_RULE
+from causa.storage.impact import METRICS
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#222;background:#f6f6f4}

@@ -12,13 +12,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nlp.analysis import TextAnalyser
-from nlp.redact import redact
-from nlp.themes import find_themes, stop_keys
-from storage.alerts import detect_spikes, window_start
-from storage.impact import cause_impact
-from storage.lake import Lake
-from storage.schemas import ALERTS, FEEDBACK, SCORED, SENTIMENTS, daily_summary_spec
+from causa.nlp.analysis import TextAnalyser
+from causa.nlp.redact import redact
+from causa.nlp.themes import find_themes, stop_keys
+from causa.storage.alerts import detect_spikes, window_start
+from causa.storage.impact import cause_impact
+from causa.storage.lake import Lake
+from causa.storage.schemas import ALERTS, FEEDBACK, SCORED, SENTIMENTS, daily_summary_spec
 
 logger = logging.getLogger(__name__)
 

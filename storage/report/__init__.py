@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from nlp.analysis import TextAnalyser
-from pipelines.report.data import ReportData, build_report_data
-from pipelines.report.render import render_html
-from storage.filesystem import RemotePath
-from storage.lake import Lake
+from causa.nlp.analysis import TextAnalyser
+from causa.storage.report.data import ReportData, build_report_data
+from causa.storage.report.render import render_html
+from causa.storage.filesystem import RemotePath
+from causa.storage.lake import Lake
 
 logger = logging.getLogger(__name__)
 

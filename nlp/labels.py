@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.taxonomy import SENTIMENTS
-from pipelines.tabular_io import read_table_file
+from causa.nlp.taxonomy import SENTIMENTS
+from causa.table_files import read_table_file
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Pure steps between validation and the lake: candidates to feedback rows, scores to scored rows."""
+"""Rows for the lake: validated candidates to feedback rows, scores to scored rows, rejects to quarantine rows."""
 
 from __future__ import annotations
 
@@ -10,18 +10,47 @@ from typing import Iterable, Sequence
 
 import pyarrow as pa
 
-from nlp.language import LanguageDetector, detect_with_hints
-from nlp.model import ItemScore
-from nlp.redact import redact
-from pipelines.repeats import RepeatIndex, TextItem
-from pipelines.validation import Candidate, Rejected
-from storage.identity import author_hash, content_id, feedback_id
-from storage.lake import Lake
-from storage.schemas import FEEDBACK, QUARANTINE, SCHEMA_VERSION, SCORED
+from causa.nlp.language import LanguageDetector, detect_with_hints
+from causa.nlp.model import ItemScore
+from causa.nlp.redact import redact
+from causa.storage.repeats import RepeatIndex, TextItem
+from causa.storage.identity import author_hash, content_id, feedback_id
+from causa.storage.lake import Lake
+from causa.storage.schemas import FEEDBACK, QUARANTINE, SCHEMA_VERSION, SCORED
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mapped, valid feedback item before NLP (text cleaned but not yet redacted, author still in clear)."""
+
+    source: str
+    source_item_id: str
+    channel: str
+    created_at: datetime
+    text: str
+    rating: float | None
+    rating_scale: int | None
+    nps: int | None
+    csat: int | None
+    ces: int | None
+    product: str | None
+    author: str | None
+    language_hint: str | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that failed validation, with the reason and the record as received."""
+
+    source: str
+    source_item_id: str | None
+    origin: str
+    reason: str
+    raw: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +87,7 @@ def prepare_feedback(
     """Redact, hash authors, give stable ids; the last copy of a repeated id wins. Languages are detected later.
 
     The same text from the same author within the duplicate window of an item already kept (earlier in the run,
-    in this batch or in the lake) is dropped: see `pipelines.repeats.RepeatIndex`.
+    in this batch or in the lake) is dropped: see `causa.storage.repeats.RepeatIndex`.
     """
     latest: dict[str, Candidate] = {}
     for candidate in candidates:

@@ -10,10 +10,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.model_versions import PROMOTED, load_version, model_for
-from pipelines.training import HELDOUT_FILE, TrainingOptions, evaluate_on, rows_from_frame
-from pipelines.tabular_io import read_table_file
-from storage.registry import ModelRegistry
+from causa.storage.model_versions import PROMOTED, load_version, model_for
+from causa.nlp.training import TrainingOptions, evaluate_on, rows_from_frame
+from causa.storage.training_runs import HELDOUT_FILE
+from causa.table_files import read_table_file
+from causa.storage.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Comparison:
 
 
 def headline(report: dict[str, Any]) -> dict[str, float]:
-    """The gated figures of an nlp.evaluation report: sentiment macro-F1 and causes macro-F1 where labelled."""
+    """The gated figures of an causa.nlp.evaluation report: sentiment macro-F1 and causes macro-F1 where labelled."""
     section = report.get("all", {})
     scores = {}
     if "sentiment" in section:

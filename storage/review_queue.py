@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.tabular_io import write_csv
-from storage.lake import Lake
-from storage.schemas import FEEDBACK, SCORED
+from causa.table_files import write_csv
+from causa.storage.lake import Lake
+from causa.storage.schemas import FEEDBACK, SCORED
 
 LABEL_COLUMNS = ("sentiment", "causes")
 SUFFIXES = (".csv", ".jsonl")

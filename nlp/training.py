@@ -1,4 +1,4 @@
-"""`causa train`: a labelled file (or star ratings) in, a registered model version with held-out metrics out."""
+"""Training a model version: labelled rows (or star ratings) in, a fitted model with held-out metrics out."""
 
 from __future__ import annotations
 
@@ -18,25 +18,18 @@ import pandas as pd
 import pyarrow as pa
 from sklearn.model_selection import train_test_split
 
-from nlp.corpus import corpus_fingerprint, load_starter_corpus
-from nlp.cues import load_resources, packaged_resources_dir
-from nlp.distill import teacher_scores
-from nlp.evaluation import evaluate
-from nlp.language import LanguageDetector, detect_with_hints
-from nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
-from nlp.model_store import save_model
-from nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
-from pipelines.labels import parse_causes
-from pipelines.model_card import model_card
-from pipelines.model_versions import DEFAULT, model_for
-from pipelines.tabular_io import read_table_file, write_parquet
-from storage.lake import Lake
-from storage.registry import ModelRegistry
-from storage.schemas import FEEDBACK
+from causa.nlp.corpus import corpus_fingerprint, load_starter_corpus
+from causa.nlp.cues import load_resources, packaged_resources_dir
+from causa.nlp.distill import teacher_scores
+from causa.nlp.evaluation import evaluate
+from causa.nlp.language import LanguageDetector, detect_with_hints
+from causa.nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
+from causa.nlp.model_store import default_model_dir, load_model, read_manifest
+from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
+from causa.nlp.labels import parse_causes
 
 logger = logging.getLogger(__name__)
 
-HELDOUT_FILE = "heldout.parquet"
 BASES = ("auto", "starter", "none")
 BASE_SMALL_ROWS = 1000
 """With base "auto", the starter corpus trains sentiment in a language only while the user's file has fewer training
@@ -89,15 +82,6 @@ class LabelledRows:
     causes: list[tuple[str, ...]] | None
     split: list[str] | None = None
     dropped: int = 0
-
-
-@dataclass
-class TrainResult:
-    version: str
-    path: Path
-    metrics: dict[str, Any]
-    seconds: float
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def parse_rating_scale(text: str) -> tuple[float, float]:
@@ -220,20 +204,24 @@ def model_causes(causes: Sequence[tuple[str, ...]] | None, base: str) -> tuple[s
     return tuple(known)
 
 
-def train_version(
-    rows: LabelledRows,
-    registry: ModelRegistry,
-    name: str | None,
-    options: TrainingOptions,
-    training_data: dict[str, Any],
-    compare_with: str = "promoted",
-    stored: StoredTexts | None = None,
-) -> TrainResult:
+@dataclass(frozen=True)
+class FittedVersion:
+    """A model trained on a labelled file's training split, with its held-out rows, metrics and manifest data."""
+
+    model: FeedbackModel
+    heldout: pa.Table
+    metrics: dict[str, Any]
+    metadata: dict[str, Any]
+    counts: dict[str, int]
+    seconds: float
+
+
+def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dict[str, Any],
+                stored: StoredTexts | None = None) -> FittedVersion:
     """Trains on the training split (plus the starter corpus if asked, and `stored` texts labelled by the shipped
-    model's accurate tier), evaluates on the held-out split, registers."""
+    model's accurate tier) and evaluates on the held-out split."""
     if options.base not in BASES:
         raise ValueError(f"base {options.base!r} is not one of {list(BASES)}")
-    version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
     train, test = split_indices(rows, options)
     texts = [rows.texts[i] for i in train]
     languages = [rows.languages[i] for i in train]
@@ -277,47 +265,27 @@ def train_version(
                          f"{list(SENTIMENTS)} are needed")
     languages_used = sorted(set(SUPPORTED_LANGUAGES) if options.base != "none"
                             else {lang for lang in languages if lang in SUPPORTED_LANGUAGES} or {"en"})
-    staging = registry.staging(version)
-    try:
-        started = time.perf_counter()
-        model = FeedbackModel(
-            load_resources(packaged_resources_dir(), languages_used), cause_names,
-            sentiment_C=options.sentiment_C, cause_C=options.cause_C, char_ngram_range=options.char_ngrams,
-            random_state=options.random_state, solver=options.solver, calibration=options.calibration,
-            calibration_folds=options.calibration_folds,
-        ).fit(texts, languages, sentiments, causes, sentiment_weights=weights)
-        seconds = time.perf_counter() - started
-        heldout = _heldout_table(rows, test)
-        metrics = {
-            "heldout_rows": len(test),
-            "model": evaluate_on(model, heldout),
-            "training_seconds": round(seconds, 1),
-        }
-        try:
-            baseline, baseline_version = model_for(compare_with, registry.root)
-            metrics["baseline"] = {"version": baseline_version,
-                                   "report": evaluate_on(baseline, heldout, model.causes)}
-        except (ValueError, RuntimeError) as error:
-            logger.warning("could not evaluate the current model for comparison: %s", error)
-        counts = {"rows": len(rows.texts) + rows.dropped, "labelled": len(rows.texts), "dropped": rows.dropped,
-                  "train": len(train), "heldout": len(test), "base": base_rows, "adapted": adapted_rows}
-        parameters = {**asdict(options), "causes": list(cause_names), "languages": languages_used}
-        metadata = {
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "training_data": {**training_data, "counts": counts},
-            "parameters": parameters,
-            "code_version": _code_version(),
-            "libraries": _library_versions(),
-        }
-        save_model(model, staging, metadata)
-        write_parquet(heldout, staging / HELDOUT_FILE)
-        card = model_card(version, {**metadata, "version": version}, metrics)
-        path = registry.register(staging, version, metadata, metrics, card)
-    except BaseException:
-        registry.discard(staging)
-        raise
-    logger.info("registered model %s in %s (%.1f s training)", version, path, seconds)
-    return TrainResult(version, path, metrics, seconds, counts)
+    started = time.perf_counter()
+    model = FeedbackModel(
+        load_resources(packaged_resources_dir(), languages_used), cause_names,
+        sentiment_C=options.sentiment_C, cause_C=options.cause_C, char_ngram_range=options.char_ngrams,
+        random_state=options.random_state, solver=options.solver, calibration=options.calibration,
+        calibration_folds=options.calibration_folds,
+    ).fit(texts, languages, sentiments, causes, sentiment_weights=weights)
+    seconds = time.perf_counter() - started
+    heldout = heldout_table(rows, test)
+    metrics = {"heldout_rows": len(test), "model": evaluate_on(model, heldout), "training_seconds": round(seconds, 1)}
+    counts = {"rows": len(rows.texts) + rows.dropped, "labelled": len(rows.texts), "dropped": rows.dropped,
+              "train": len(train), "heldout": len(test), "base": base_rows, "adapted": adapted_rows}
+    parameters = {**asdict(options), "causes": list(cause_names), "languages": languages_used}
+    metadata = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training_data": {**training_data, "counts": counts},
+        "parameters": parameters,
+        "code_version": _code_version(),
+        "libraries": _library_versions(),
+    }
+    return FittedVersion(model, heldout, metrics, metadata, counts, seconds)
 
 
 def starter_sentiment_weights(corpus: Sequence, user_languages: Sequence[str],
@@ -335,22 +303,6 @@ def starter_sentiment_weights(corpus: Sequence, user_languages: Sequence[str],
     ]
 
 
-def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions,
-               lake: Lake | None = None) -> TrainResult:
-    """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version (with `adapt_rows`, also
-    learning from the lake's stored texts as the accurate tier labels them)."""
-    frame = read_table_file(path)
-    rows = rows_from_frame(frame, options, str(path))
-    data = {"path": str(path.resolve()), "fingerprint": file_fingerprint(path),
-            "derived_from_ratings": options.from_ratings}
-    stored = None
-    if options.adapt_rows:
-        if lake is None:
-            raise ValueError("adapting to stored texts needs the lake (a causa.toml with [lake])")
-        stored = stored_texts(lake, options.adapt_rows, set(rows.texts), options.random_state)
-    return train_version(rows, registry, name, options, data, stored=stored)
-
-
 @dataclass(frozen=True)
 class StoredTexts:
     """Unlabelled texts from the lake, to be labelled by the teacher."""
@@ -360,26 +312,14 @@ class StoredTexts:
     source: str
 
 
-def stored_texts(lake: Lake, n: int, exclude: set[str], random_state: int) -> StoredTexts:
-    """A seeded sample of at most `n` distinct feedback texts from the lake, leaving out `exclude` (the labels)."""
-    if n < 1:
-        raise ValueError(f"--adapt must be at least 1, got {n}")
-    frame = lake.read(FEEDBACK, columns=["text", "language"]).to_pandas()
-    frame = frame[frame["text"].notna() & ~frame["text"].isin(exclude)].drop_duplicates("text")
-    if frame.empty:
-        raise ValueError(f"the lake at {lake.root} holds no stored texts to adapt to; run `causa run` first")
-    frame = frame.sample(min(n, len(frame)), random_state=random_state)
-    logger.info("adapting to %d stored texts of %s", len(frame), lake.root)
-    return StoredTexts(frame["text"].tolist(), frame["language"].tolist(), f"lake {lake.root}")
-
-
 def _teacher_labels(stored: StoredTexts, causes: Sequence[str]) -> tuple[list[str], list[tuple[str, ...] | None], str]:
     """The shipped model's accurate-tier sentiments and causes for the stored texts, and its version.
 
     When the new model has causes the teacher does not know, the teacher's cause verdicts are incomplete, so the
     stored texts then train sentiment only (their causes are None: not labelled).
     """
-    teacher, teacher_version = model_for(DEFAULT, None)
+    directory = default_model_dir()
+    teacher, teacher_version = load_model(directory), read_manifest(directory)["version"]
     scores = teacher_scores(teacher, stored.texts, stored.languages)
     knows_every_cause = set(causes) <= set(teacher.causes)
     return ([score.sentiment for score in scores],
@@ -387,7 +327,7 @@ def _teacher_labels(stored: StoredTexts, causes: Sequence[str]) -> tuple[list[st
 
 
 def evaluate_on(model: FeedbackModel, heldout: pa.Table, causes: Sequence[str] | None = None) -> dict[str, Any]:
-    """nlp.evaluation's report of `model` on a held-out table (text, language, sentiment, causes).
+    """causa.nlp.evaluation's report of `model` on a held-out table (text, language, sentiment, causes).
 
     `causes` sets the causes the report covers (default: the model's), so two models are judged on the same ones.
     """
@@ -398,7 +338,7 @@ def evaluate_on(model: FeedbackModel, heldout: pa.Table, causes: Sequence[str] |
                     tuple(causes) if causes is not None else model.causes)
 
 
-def _heldout_table(rows: LabelledRows, test: Sequence[int]) -> pa.Table:
+def heldout_table(rows: LabelledRows, test: Sequence[int]) -> pa.Table:
     return pa.table({
         "text": pa.array([rows.texts[i] for i in test], pa.string()),
         "language": pa.array([rows.languages[i] for i in test], pa.string()),

@@ -1,0 +1,93 @@
+"""`causa train`: a labelled file in, a registered model version (files, held-out rows, metrics, card) out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from causa.nlp.model_card import model_card
+from causa.nlp.model_store import save_model
+from causa.nlp.training import (LabelledRows, StoredTexts, TrainingOptions, evaluate_on, file_fingerprint,
+                                fit_version, rows_from_frame)
+from causa.storage.lake import Lake
+from causa.storage.model_versions import model_for
+from causa.storage.registry import ModelRegistry
+from causa.storage.schemas import FEEDBACK
+from causa.table_files import read_table_file, write_parquet
+
+logger = logging.getLogger(__name__)
+
+HELDOUT_FILE = "heldout.parquet"
+
+
+@dataclass
+class TrainResult:
+    version: str
+    path: Path
+    metrics: dict[str, Any]
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def train_version(
+    rows: LabelledRows,
+    registry: ModelRegistry,
+    name: str | None,
+    options: TrainingOptions,
+    training_data: dict[str, Any],
+    compare_with: str = "promoted",
+    stored: StoredTexts | None = None,
+) -> TrainResult:
+    """Trains (see nlp.training.fit_version), compares with the `compare_with` model on the held-out rows, registers."""
+    version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
+    staging = registry.staging(version)
+    try:
+        fitted = fit_version(rows, options, training_data, stored)
+        metrics = dict(fitted.metrics)
+        try:
+            baseline, baseline_version = model_for(compare_with, registry.root)
+            metrics["baseline"] = {"version": baseline_version,
+                                   "report": evaluate_on(baseline, fitted.heldout, fitted.model.causes)}
+        except (ValueError, RuntimeError) as error:
+            logger.warning("could not evaluate the current model for comparison: %s", error)
+        save_model(fitted.model, staging, fitted.metadata)
+        write_parquet(fitted.heldout, staging / HELDOUT_FILE)
+        card = model_card(version, {**fitted.metadata, "version": version}, metrics)
+        path = registry.register(staging, version, fitted.metadata, metrics, card)
+    except BaseException:
+        registry.discard(staging)
+        raise
+    logger.info("registered model %s in %s (%.1f s training)", version, path, fitted.seconds)
+    return TrainResult(version, path, metrics, fitted.seconds, fitted.counts)
+
+
+def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions,
+               lake: Lake | None = None) -> TrainResult:
+    """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version (with `adapt_rows`, also
+    learning from the lake's stored texts as the accurate tier labels them)."""
+    frame = read_table_file(path)
+    rows = rows_from_frame(frame, options, str(path))
+    data = {"path": str(path.resolve()), "fingerprint": file_fingerprint(path),
+            "derived_from_ratings": options.from_ratings}
+    stored = None
+    if options.adapt_rows:
+        if lake is None:
+            raise ValueError("adapting to stored texts needs the lake (a causa.toml with [lake])")
+        stored = stored_texts(lake, options.adapt_rows, set(rows.texts), options.random_state)
+    return train_version(rows, registry, name, options, data, stored=stored)
+
+
+def stored_texts(lake: Lake, n: int, exclude: set[str], random_state: int) -> StoredTexts:
+    """A seeded sample of at most `n` distinct feedback texts from the lake, leaving out `exclude` (the labels)."""
+    if n < 1:
+        raise ValueError(f"--adapt must be at least 1, got {n}")
+    frame = lake.read(FEEDBACK, columns=["text", "language"]).to_pandas()
+    frame = frame[frame["text"].notna() & ~frame["text"].isin(exclude)].drop_duplicates("text")
+    if frame.empty:
+        raise ValueError(f"the lake at {lake.root} holds no stored texts to adapt to; run `causa run` first")
+    frame = frame.sample(min(n, len(frame)), random_state=random_state)
+    logger.info("adapting to %d stored texts of %s", len(frame), lake.root)
+    return StoredTexts(frame["text"].tolist(), frame["language"].tolist(), f"lake {lake.root}")
