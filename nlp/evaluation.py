@@ -9,6 +9,13 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from causa.nlp.taxonomy import SENTIMENTS
 
 ALL_LANGUAGES = "all"
+NO_EXAMPLES = "n/a (no examples)"
+"""How a class with no gold examples reads: its F1 says nothing, and macro averages leave it out."""
+
+
+def f1_text(scores: dict[str, Any]) -> str:
+    """A class's F1 to three decimals, or n/a when the labels hold no example of it."""
+    return f"{scores['f1']:.3f}" if scores["support"] > 0 else NO_EXAMPLES
 
 
 def classification_report(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -82,20 +89,27 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"== {language} ({section['n']} items)")
         sentiment = section.get("sentiment")
         if sentiment:
-            lines.append(f"sentiment: macro-F1 {sentiment['macro_f1']:.3f}, accuracy {sentiment['accuracy']:.3f}")
+            lines.append(f"sentiment: macro-F1 {sentiment['macro_f1']:.3f}, accuracy {sentiment['accuracy']:.3f}"
+                         + _left_out(sentiment["classes"]))
             for label, scores in sentiment["classes"].items():
-                lines.append(
-                    f"  {label:<10} P {scores['precision']:.3f}  R {scores['recall']:.3f}  F1 {scores['f1']:.3f}"
-                    f"  n {scores['support']}"
-                )
+                lines.append(f"  {label:<10} " + _class_scores(scores))
             lines.append("  confusion (rows gold, columns predicted: " + ", ".join(sentiment["labels"]) + ")")
             lines += [f"    {row}" for row in sentiment["confusion"]]
         causes = section.get("causes")
         if causes:
-            lines.append(f"causes: macro-F1 {section['causes_macro_f1']:.3f}")
+            lines.append(f"causes: macro-F1 {section['causes_macro_f1']:.3f}" + _left_out(causes))
             for cause, scores in causes.items():
-                lines.append(
-                    f"  {cause:<17} P {scores['precision']:.3f}  R {scores['recall']:.3f}  F1 {scores['f1']:.3f}"
-                    f"  n {scores['support']}  confusion {scores['confusion']}"
-                )
+                lines.append(f"  {cause:<17} " + _class_scores(scores) + f"  confusion {scores['confusion']}")
     return "\n".join(lines) + "\n"
+
+
+def _class_scores(scores: dict[str, Any]) -> str:
+    if scores["support"] == 0:
+        return f"{NO_EXAMPLES}  n 0"
+    return f"P {scores['precision']:.3f}  R {scores['recall']:.3f}  F1 {scores['f1']:.3f}  n {scores['support']}"
+
+
+def _left_out(classes: dict[str, dict[str, Any]]) -> str:
+    """A note naming the classes without examples, which the macro average leaves out."""
+    missing = [name for name, scores in classes.items() if scores["support"] == 0]
+    return f" (over {len(classes) - len(missing)} of {len(classes)}: no examples of {', '.join(missing)})" if missing else ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from causa.nlp.evaluation import NO_EXAMPLES, f1_text
+
 
 def model_card(version: str, manifest: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
     """Markdown a person can read: data, parameters, held-out results next to the model it was compared with."""
@@ -56,13 +58,15 @@ def model_card(version: str, manifest: Mapping[str, Any], metrics: Mapping[str, 
             row += f" {theirs['causes_macro_f1']:.3f} |"
         lines.append(row)
         for cause, scores in ours.get("causes", {}).items():
-            lines.append(f"| {cause} F1 (n {scores['support']}) | {scores['f1']:.3f} |" + (" |" if baseline else ""))
+            lines.append(f"| {cause} F1 (n {scores['support']}) | {f1_text(scores)} |" + (" |" if baseline else ""))
     if "sentiment" in ours:
         lines += ["", "Per sentiment class (precision / recall / F1 / support):", ""]
         for label, scores in ours["sentiment"]["classes"].items():
             lines.append(f"- {label}: {scores['precision']:.3f} / {scores['recall']:.3f} / {scores['f1']:.3f} / "
-                         f"{scores['support']}")
+                         f"{scores['support']}" if scores["support"] else f"- {label}: {NO_EXAMPLES}")
     lines += [
+        "",
+        f"Classes with no held-out example read {NO_EXAMPLES} and are left out of the macro averages.",
         "",
         "## Use",
         "",

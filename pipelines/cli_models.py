@@ -200,15 +200,22 @@ def _list_models(registry) -> int:
     versions = registry.versions()
     promoted = registry.promoted()
     sys.stdout.write(f"registry {registry.root}: {len(versions)} versions; promoted: {promoted or 'none (shipped model in use)'}\n")
+    if versions:
+        sys.stdout.write(f"  {'version':<32} {'created':<26} {'train rows':>10} {'held out':>8} "
+                         f"{'sentiment F1':>12} {'causes F1':>9}   (* promoted; F1 = held-out macro-F1)\n")
     for version in versions:
         info = registry.info(version)
         scores = headline(info.metrics.get("model", {}))
-        figures = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
         counts = info.manifest.get("training_data", {}).get("counts", {})
         mark = "*" if version == promoted else " "
         sys.stdout.write(f"{mark} {version:<32} {info.manifest.get('created', '?'):<26} "
-                         f"train {counts.get('train', '?'):>7}  {figures}\n")
+                         f"{counts.get('train', '?'):>10} {counts.get('heldout', '?'):>8} "
+                         f"{_figure(scores.get('sentiment_macro_f1')):>12} {_figure(scores.get('causes_macro_f1')):>9}\n")
     return 0
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 @_integrity_guard

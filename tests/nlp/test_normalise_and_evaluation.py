@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from causa.nlp.evaluation import binary_report, classification_report, evaluate
+from causa.nlp.evaluation import NO_EXAMPLES, binary_report, classification_report, evaluate, format_report
 from causa.nlp.normalise import clean_text
 from causa.nlp.labels import parse_causes
 
@@ -53,3 +53,18 @@ def test_parse_causes(value, expected) -> None:
 def test_parse_causes_names_a_broken_json_list() -> None:
     with pytest.raises(ValueError, match="row 7"):
         parse_causes("[delay", "row 7")
+
+
+def test_a_class_without_examples_reads_n_a_and_is_left_out_of_the_macro_average() -> None:
+    report = evaluate(["en"] * 4, ["negative", "negative", "positive", "positive"],
+                      ["negative", "positive", "positive", "positive"],
+                      [("delay",), (), (), ("delay",)], [("delay",), (), (), ()], ("delay", "rudeness"))
+    section = report["all"]
+    assert section["causes"]["rudeness"]["support"] == 0
+    assert section["causes_macro_f1"] == pytest.approx(section["causes"]["delay"]["f1"])
+    assert section["sentiment"]["macro_f1"] == pytest.approx(
+        (section["sentiment"]["classes"]["negative"]["f1"] + section["sentiment"]["classes"]["positive"]["f1"]) / 2)
+    text = format_report(report)
+    assert f"rudeness          {NO_EXAMPLES}  n 0" in text
+    assert "no examples of rudeness" in text and "no examples of neutral" in text
+    assert "F1 0.000  n 0" not in text

@@ -68,6 +68,12 @@ def test_train_registers_a_version_with_manifest_metrics_and_card(registry_root:
     assert main(["models", "list", "--registry", str(registry_root)]) == 0
     listing = capsys.readouterr().out
     assert "good" in listing and "bad" in listing and "promoted: none" in listing
+    header = next(line for line in listing.splitlines() if "version" in line)
+    assert all(name in header for name in ("created", "train rows", "held out", "sentiment F1", "causes F1"))
+    good = next(line.split() for line in listing.splitlines() if line.split()[:1] == ["good"])
+    counts = manifest["training_data"]["counts"]
+    assert good[2:4] == [str(counts["train"]), str(counts["heldout"])]
+    assert float(good[4]) == pytest.approx(metrics["model"]["all"]["sentiment"]["macro_f1"], abs=5e-4)
 
 
 def test_a_new_cause_is_learned_without_cues(registry_root: Path) -> None:
