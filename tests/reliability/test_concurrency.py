@@ -18,7 +18,7 @@ from causa.storage.lock import LOCK_FILE, LakeLock, LakeLockedError
 from tests.reliability.lakes import generate_source, rows_of, start_run, write_config
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_server")]
-LOCK_LINE = re.compile(r"^(\S+ \S+) INFO storage\.lock: (took|released) lake lock", re.MULTILINE)
+LOCK_LINE = re.compile(r"^(\S+ \S+) INFO causa\.storage\.lock: (took|released) lake lock", re.MULTILINE)
 
 
 def lock_interval(log: str) -> tuple[datetime, datetime]:
