@@ -1,11 +1,15 @@
-"""PII redaction of feedback text (emails, phone numbers, card numbers, IBANs, secrets in URLs) before storage.
+"""PII redaction of feedback text before storage: emails (spelled-out ones too), phone numbers, card numbers,
+IBANs, national identity numbers, credentials written in the text, secrets in URLs.
 
 Every detector is validated, not just pattern-matched: cards must pass Luhn, IBANs mod-97 with the
-country's length, phone numbers must have a plausible shape for the countries causa serves (US/CA,
-Brazil, Portugal, Spain, Mexico, Argentina, Colombia, Romania, Russia) or an explicit international
-prefix. Numbers that read as order/ticket numbers, dates, times or amounts are left alone.
+country's length, national identity numbers their check digits (causa.nlp.national_ids), phone numbers
+must have a plausible shape for the countries causa serves (US/CA, Brazil, Portugal, Spain, Mexico,
+Argentina, Colombia, Romania, Russia) or an explicit international prefix. Numbers that read as
+order/ticket numbers, dates, times or amounts are left alone. Credentials and spelled-out addresses
+("name at yahoo dot com") are found by causa.nlp.written_secrets.
 
-Texts with no ASCII digit, no "@" and no URL marker take a fast path that runs no regex at all.
+Texts with no ASCII digit, no "@", no URL marker and none of the words a credential or a spelled-out
+address starts from take a fast path that runs no regex at all.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
+
+from causa.nlp.keyword_context import reversed_context
+from causa.nlp.national_ids import NATIONAL_ID, national_id_spans
+from causa.nlp.written_secrets import CREDENTIAL, credential_spans, may_hold_written_secret, spelled_email_spans
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +39,12 @@ PLACEHOLDERS: dict[str, str] = {
     CARD: "[CARD]",
     IBAN: "[IBAN]",
     URL_TOKEN: "[TOKEN]",
+    NATIONAL_ID: "[NATIONAL_ID]",
+    CREDENTIAL: "[CREDENTIAL]",
 }
 
 # Higher wins when two findings overlap.
-_PRIORITY: dict[str, int] = {URL_TOKEN: 5, EMAIL: 4, IBAN: 3, CARD: 2, PHONE: 1}
+_PRIORITY: dict[str, int] = {URL_TOKEN: 7, EMAIL: 6, CREDENTIAL: 5, IBAN: 4, NATIONAL_ID: 3, CARD: 2, PHONE: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +78,11 @@ _NO_REDACTIONS: tuple[Redaction, ...] = ()
 
 
 def _may_hold_pii(text: str, has_digit: bool) -> bool:
-    """Cheap pre-check: only texts with a digit, an "@" or a URL marker can hold anything we redact."""
-    return has_digit or "@" in text or "://" in text or "www." in text or "WWW." in text
+    """Cheap pre-check: only texts with a digit, an "@", a URL marker or a credential/spelled-address word
+    can hold anything we redact."""
+    return (
+        has_digit or "@" in text or "://" in text or "www." in text or "WWW." in text or may_hold_written_secret(text)
+    )
 
 
 # --------------------------------------------------------------------------- URLs
@@ -308,23 +321,8 @@ PHONE_CONNECTORS = (
 )
 
 
-def _reversed_context(words: Iterable[str], connectors: Iterable[str], joiners: str, symbols: str) -> re.Pattern[str]:
-    """A pattern matched at 0 of the reversed text before a number: joiners/connector words, then a keyword.
-
-    Matching the reversed window at one position is far cheaper than searching for an end-anchored pattern.
-    """
-
-    def alternation(items: Iterable[str]) -> str:
-        return "|".join(re.escape(item[::-1]) for item in sorted(set(items), key=len, reverse=True))
-
-    keyword = f"(?:{alternation(words)})(?!\\w)"
-    if symbols:
-        keyword = f"(?:{keyword}|[{symbols}])"
-    return re.compile(f"(?:[\\s{joiners}]|(?:{alternation(connectors)})(?!\\w))*{keyword}", re.IGNORECASE)
-
-
-_ORDER_CONTEXT = _reversed_context(ORDER_WORDS, ORDER_CONNECTORS, r":.#№º°\-", "#№")
-_PHONE_CONTEXT = _reversed_context(PHONE_WORDS, PHONE_CONNECTORS, r":.\-/", "")
+_ORDER_CONTEXT = reversed_context(ORDER_WORDS, ORDER_CONNECTORS, r":.#№º°\-", "#№")
+_PHONE_CONTEXT = reversed_context(PHONE_WORDS, PHONE_CONNECTORS, r":.\-/", "")
 _CURRENCY_BEFORE = re.compile(
     r"(?:R\$|US\$|\$|€|£|₽|¥|\b(?:usd|eur|brl|rub|ron|mxn|ars|cop|clp|pen|lei|руб))\s?$", re.IGNORECASE
 )
@@ -673,7 +671,7 @@ class _Intervals:
 
 
 def redact(text: str) -> RedactedText:
-    """Replace emails, phone numbers, card numbers, IBANs and URL secrets by placeholders."""
+    """Replace emails, phone numbers, card numbers, IBANs, national ids, credentials and URL secrets by placeholders."""
     if not isinstance(text, str):
         raise TypeError(f"redact() expects str, got {type(text).__name__}")
     has_digit = not _DIGITS.isdisjoint(text)
@@ -691,14 +689,28 @@ def _redact(text: str, has_digit: bool) -> RedactedText:
         candidates.extend(url_found)
     if "@" in text:
         candidates.extend(_email_spans(text))
+    # Later detectors see found spans as "]" runs, as a second pass would see the placeholders.
+    in_urls = _Intervals(url_extents)
+    if may_hold_written_secret(text):
+        masked = _mask(text, candidates)
+        written = credential_spans(masked) + [(start, end, EMAIL) for start, end in spelled_email_spans(masked)]
+        candidates.extend(span for span in written if not in_urls.hits(span[0], span[1]))
     if has_digit:
-        # Later detectors see found spans as "]" runs, as a second pass would see the placeholders.
         masked = _mask(text, candidates)
         dense = _DENSE_DIGITS.search(masked)
         if dense is not None:
-            in_urls = _Intervals(url_extents)
             candidates.extend(span for span in _iban_spans(masked) if not in_urls.hits(span[0], span[1]))
             masked = _mask(text, candidates)
+        national_ids = [
+            (span.start, span.end, NATIONAL_ID)
+            for span in national_id_spans(masked)
+            if not in_urls.hits(span.start, span.end)
+            and not (span.bare and _keyword_context(masked, span.start) == _ORDER_WORD)
+        ]
+        if national_ids:
+            candidates.extend(national_ids)
+            masked = _mask(text, candidates)
+        if dense is not None:
             blocked = _Intervals(url_extents + [(start, end) for start, end, _ in candidates])
             candidates.extend(_number_spans(masked, blocked, max(0, dense.start() - _RUN_LEAD)))
     if not candidates:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from causa.nlp.national_ids import cnp_ok, cnpj_ok, cpf_ok, dni_ok, inn_ok, nie_ok, nino_ok, snils_ok, ssn_ok
 from causa.nlp.redact import PLACEHOLDERS, RedactedText, Redaction, redact, redact_many
 
 # (input, expected output) pairs, written per language and PII kind.
@@ -292,3 +293,168 @@ def test_text_without_digits_at_or_urls_is_unchanged(text: str) -> None:
     result = redact(text)
     assert result.text is text or result.text == text
     assert result.redactions == ()
+
+
+# --------------------------------------------------------------------------- national ids, credentials, spelled emails
+WRITTEN_POSITIVE = [
+    # English: SSN, National Insurance number, credentials, spelled-out emails
+    ("my SSN is 123-45-6789, please delete it", "my SSN is [NATIONAL_ID], please delete it"),
+    ("social security number 078051121 on file", "social security number [NATIONAL_ID] on file"),
+    ("NI number AB 12 34 56 C rejected", "NI number [NATIONAL_ID] rejected"),
+    ("payroll has CE123456D wrong", "payroll has [NATIONAL_ID] wrong"),
+    ("my password is hunter2 and it fails", "my password is [CREDENTIAL] and it fails"),
+    ("password for my account is letmein", "password for my account is [CREDENTIAL]"),
+    ("they changed my password to Sol2024! without asking", "they changed my password to [CREDENTIAL]! without asking"),
+    ("ATM ate my card, PIN 1234 didn't work", "ATM ate my card, PIN [CREDENTIAL] didn't work"),
+    ("CVV 123 was rejected", "CVV [CREDENTIAL] was rejected"),
+    ("email me at jane(at)gmail.com", "email me at [EMAIL]"),
+    ("write to jane at yahoo dot com please", "write to [EMAIL] please"),
+    ("jane.doe at gmail.com", "[EMAIL]"),
+    ("john dot smith [at] outlook [dot] com", "[EMAIL]"),
+    # Portuguese: CPF, CNPJ, senha, arroba/ponto
+    ("meu CPF é 123.456.789-09, confiram", "meu CPF é [NATIONAL_ID], confiram"),
+    ("cpf 12345678909 bloqueado", "cpf [NATIONAL_ID] bloqueado"),
+    ("nota emitida no 529.982.247-25 sem autorização", "nota emitida no [NATIONAL_ID] sem autorização"),
+    ("loja do CNPJ 11.222.333/0001-81 não entrega", "loja do CNPJ [NATIONAL_ID] não entrega"),
+    ("minha senha é abc123 e não entra", "minha senha é [CREDENTIAL] e não entra"),
+    ("senha: banana", "senha: [CREDENTIAL]"),
+    ("senha do cartão 9711 bloqueada", "senha do cartão [CREDENTIAL] bloqueada"),
+    ("me escreve: joao arroba gmail ponto com", "me escreve: [EMAIL]"),
+    # Spanish: DNI, NIE, contraseña, arroba/punto
+    ("Mi DNI es 12345678Z y no me dejan", "Mi DNI es [NATIONAL_ID] y no me dejan"),
+    ("documento 12.345.678-Z en la factura", "documento [NATIONAL_ID] en la factura"),
+    ("mi NIE X1234567L aparece mal", "mi NIE [NATIONAL_ID] aparece mal"),
+    ("contraseña Hola1234", "contraseña [CREDENTIAL]"),
+    ("mi contraseña es gatito y no funciona", "mi contraseña es [CREDENTIAL] y no funciona"),
+    ("escríbeme a lucia arroba hotmail punto es", "escríbeme a [EMAIL]"),
+    # Romanian: CNP, parola, arond/punct/arobase
+    ("mi-au cerut CNP-ul 1800101221144 la telefon", "mi-au cerut CNP-ul [NATIONAL_ID] la telefon"),
+    ("Am trimis 1800101221144 și buletinul", "Am trimis [NATIONAL_ID] și buletinul"),
+    ("parola mea este abc123", "parola mea este [CREDENTIAL]"),
+    ("codul PIN este 4321", "codul PIN este [CREDENTIAL]"),
+    ("nume arobase yahoo punct com", "[EMAIL]"),
+    ("scrieți-mi la ion arond gmail punct com", "scrieți-mi la [EMAIL]"),
+    # Russian: SNILS, INN, passport, пароль, собака/точка
+    ("мой СНИЛС 112-233-445 95, проверьте", "мой СНИЛС [NATIONAL_ID], проверьте"),
+    ("СНИЛС: 11223344595", "СНИЛС: [NATIONAL_ID]"),
+    ("ИНН 7707083893 у продавца", "ИНН [NATIONAL_ID] у продавца"),
+    ("мой ИНН 500100732259", "мой ИНН [NATIONAL_ID]"),
+    ("паспорт 45 06 123456 выдан", "паспорт [NATIONAL_ID] выдан"),
+    ("паспорт серии 4506 № 123456", "паспорт серии [NATIONAL_ID]"),
+    ("пароль qwerty123", "пароль [CREDENTIAL]"),
+    ("пароль от почты: qwe123", "пароль от почты: [CREDENTIAL]"),
+    ("пин-код 1234 заблокировали", "пин-код [CREDENTIAL] заблокировали"),
+    ("пишите на ivan собака mail точка ru", "пишите на [EMAIL]"),
+]
+
+INVALID_IDS = [
+    # a wrong check digit is not a national id (a phone detector may still take the digits)
+    "my SSN 666-12-3456 was typed wrong",
+    "NI number QQ 12 34 56 C from the example form",
+    "CNPJ 11.222.333/0001-80 na nota",
+    "Mi DNI es 12345678A, con letra mal",
+    "NIE X1234567A",
+    "CNP 1800101221145 greșit",
+    "ИНН 7707083894 с ошибкой",
+    "ИНН 500100732258",
+    "СНИЛС 112-233-445 96",
+]
+
+WRITTEN_NEGATIVE = [
+    # ids, prices, dates, flight numbers, part numbers
+    "comanda 1800101221144 nu a ajuns",  # a CNP-valid number right after an order word is the order's
+    "pedido 12345678909 não chegou",
+    "Заказ № 4506123456 не доставлен",
+    "our PN 320008A wheel deflator",
+    "flight IB 3456 was 2 hours late",
+    "pagué 1.299,99 € el 12/10/2026",
+    "договор 12-3456/2026 от 01.10.2026",
+    "El pedido 12345678 llegó tarde",
+    # credential words without a credential
+    "my password is wrong again",
+    "forgot my password, reset link never came",
+    "minha senha não funciona",
+    "a senha é meio complicada",
+    "contraseña incorrecta otra vez",
+    "parola nu merge",
+    "пароль не подходит",
+    "the pin 2 on the charger is bent",
+    # "at" as a word
+    "I bought it at amazon.com last week",
+    "we met at 5 pm",
+    "I was at home dot com era",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WRITTEN_POSITIVE)
+def test_redacts_national_ids_credentials_and_spelled_emails(text: str, expected: str) -> None:
+    result = redact(text)
+    assert result.text == expected
+    check_offsets(result)
+    assert redact(result.text).text == result.text
+
+
+@pytest.mark.parametrize("text", INVALID_IDS)
+def test_invalid_check_digit_is_not_a_national_id(text: str) -> None:
+    assert "national_id" not in redact(text).kinds
+
+
+@pytest.mark.parametrize("text", WRITTEN_NEGATIVE)
+def test_keeps_order_ids_amounts_dates_and_credential_words(text: str) -> None:
+    result = redact(text)
+    assert result.text == text
+    assert result.redactions == ()
+
+
+def test_placeholders_are_typed() -> None:
+    assert PLACEHOLDERS["national_id"] == "[NATIONAL_ID]" and PLACEHOLDERS["credential"] == "[CREDENTIAL]"
+    result = redact("CPF 123.456.789-09, senha: abc123, email ana(at)uol.com.br, tel +55 11 91234-5678")
+    assert result.kinds == ("credential", "email", "national_id", "phone")
+
+
+def test_redact_many_matches_redact_on_the_new_kinds() -> None:
+    texts = [text for text, _ in WRITTEN_POSITIVE] + INVALID_IDS + WRITTEN_NEGATIVE
+    assert redact_many(texts) == [redact(text) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("check", "valid", "invalid"),
+    [
+        (cpf_ok, "52998224725", "52998224724"),
+        (cnpj_ok, "11222333000181", "11222333000182"),
+        (cnp_ok, "1800101221144", "1801301221144"),  # month 13
+        (snils_ok, "11223344595", "11223344594"),
+        (inn_ok, "7707083893", "7707083890"),
+        (inn_ok, "500100732259", "500100732250"),
+        (ssn_ok, "123456789", "900456789"),
+    ],
+)
+def test_check_digits(check, valid: str, invalid: str) -> None:
+    assert check(valid)
+    assert not check(invalid)
+
+
+def test_letter_checks() -> None:
+    assert dni_ok("12345678", "z") and not dni_ok("12345678", "A")
+    assert nie_ok("Y", "1234567", "X") and not nie_ok("Y", "1234567", "L")
+    assert nino_ok("AB") and not nino_ok("QQ") and not nino_ok("GB")
+
+
+def cpf_complete(body: str) -> str:
+    """body (9 digits) plus its two CPF check digits."""
+    digits = body
+    for length in (9, 10):
+        total = sum(int(char) * weight for char, weight in zip(digits, range(length + 1, 1, -1)))
+        digits += str(total * 10 % 11 % 10)
+    return digits
+
+
+@SETTINGS
+@given(st.text(), st.text("0123456789", min_size=9, max_size=9), st.text())
+def test_inserted_formatted_cpf_is_removed(prefix: str, body: str, suffix: str) -> None:
+    assume(len(set(body)) > 1)
+    digits = cpf_complete(body)
+    written = f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}"
+    result = redact(f"{prefix} CPF {written} {suffix}")
+    check_offsets(result)
+    assert written not in result.text

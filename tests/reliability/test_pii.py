@@ -28,12 +28,15 @@ ITEMS = [
     ("ro", "Returnați banii în RO49 AAAA 1B31 0075 9384 0000, vă rog, e a treia oară"),
     ("ru", "Позвоните +7 (912) 345-67-89, почта ivan@primer.ru, доставка опоздала на неделю"),
     ("ru", "Карта 4111-1111-1111-1111 списали дважды, мой номер 8 912 345 67 89"),
+    ("pt", "Meu CPF é 529.982.247-25 e a senha do app é Banana77, escreve joao arroba gmail ponto com"),
+    ("ru", "СНИЛС 112-233-445 95, паспорт 45 06 123456, пароль: qwe123, поддержка молчит"),
 ]
 SECRETS = [
     "(415) 555-2671", "john.doe@example.com", "4111 1111 1111 1111", "8f14e45fceea167a5a36dedd4bea2543",
     "91234-5678", "maria.silva@exemplo.com.br", "912 345 678", "PT50 0002", "612 34 56 78", "lucia@ejemplo.es",
     "5500 0000 0000 0004", "ES91 2100", "0721 234 567", "ion.popescu@exemplu.ro", "RO49 AAAA", "345-67-89",
-    "ivan@primer.ru", "4111-1111-1111-1111", "912 345 67 89",
+    "ivan@primer.ru", "4111-1111-1111-1111", "912 345 67 89", "529.982.247-25", "Banana77", "joao arroba",
+    "112-233-445 95", "45 06 123456", "qwe123",
 ]
 HANDLES = [f"handle_{language}_{index}_zz" for index, (language, _) in enumerate(ITEMS)]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -62,15 +65,15 @@ def test_no_personal_data_and_no_author_handle_in_any_table(prefect_server, tmp_
         for index, ((language, text), handle) in enumerate(zip(ITEMS, HANDLES))
     ]
     # rejected rows keep their raw record in quarantine: it must be clean too
-    records.append({"id": "q-1", "body": "Email me: ana.souza@exemplo.com.br, tel +351 912 345 678", "at": "broken",
-                    "who": "handle_quarantined_zz"})
+    records.append({"id": "q-1", "body": "Email me: ana.souza@exemplo.com.br, tel +351 912 345 678, DNI 12345678Z, "
+                    "password: hunter2", "at": "broken", "who": "handle_quarantined_zz"})
     (drops / "drop.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     result = nightly(config_path=str(write_config(tmp_path)), run_date=RUN_DATE)
     assert result.status == "success"
     lake = tmp_path / "lake"
     values = all_strings(lake)
     blob = "\n".join(values)
-    for secret in [*SECRETS, "ana.souza@exemplo.com.br", "912 345 678"]:
+    for secret in [*SECRETS, "ana.souza@exemplo.com.br", "912 345 678", "12345678Z", "hunter2"]:
         assert secret not in blob, f"{secret!r} is stored"
     for handle in [*HANDLES, "handle_quarantined_zz"]:
         assert handle not in blob, f"author handle {handle!r} is stored"
@@ -87,8 +90,10 @@ def test_no_personal_data_and_no_author_handle_in_any_table(prefect_server, tmp_
     assert {"email", "phone", "card", "url_token"} <= set(by_language["en"])
     assert {"email", "phone", "iban"} <= set(by_language["pt"]) and {"email", "phone", "card", "iban"} <= set(by_language["es"])
     assert {"email", "phone", "iban"} <= set(by_language["ro"]) and {"email", "phone", "card"} <= set(by_language["ru"])
+    assert {"national_id", "credential"} <= set(by_language["pt"]) and {"national_id", "credential"} <= set(by_language["ru"])
     assert hashes == [(len(ITEMS),)]
     assert "[EMAIL]" in quarantined[0][0] and "[AUTHOR]" in quarantined[0][0]
+    assert "[NATIONAL_ID]" in quarantined[0][0] and "[CREDENTIAL]" in quarantined[0][0]
     fault_report.record("PII in five languages through the flow", len(records), len(ITEMS), 1)
 
 
