@@ -7,8 +7,15 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from causa.nlp.taxonomy import TIERS
+from causa.storage.promotion_rules import LAKE_SAMPLE, MIN_LOWER_BOUND, MIN_PER_CLASS
+
+if TYPE_CHECKING:
+    from causa.storage.promotion import Comparison
+    from causa.storage.promotion_rules import GateRules
+    from causa.storage.registry import ModelRegistry
 
 logger = logging.getLogger("causa")
 
@@ -69,7 +76,8 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
                        help="also learn from up to N of the lake's stored texts, labelled by the shipped model's "
                             "accurate tier (knowledge distillation; about 60 texts/s on two cores)")
     train.add_argument("--name", help="version name (default: model-<UTC timestamp>)")
-    train.add_argument("--promote", action="store_true", help="promote it if not worse than the current model")
+    train.add_argument("--promote", action="store_true",
+                       help="promote it if the promotion gate certifies it (see models promote)")
     _registry_options(train)
 
     models = commands.add_parser("models", help="the model registry: list, show, promote, rollback")
@@ -82,8 +90,18 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     promote = model_commands.add_parser("promote", help="make a version the active model ('default': rollback)")
     promote.add_argument("version", help="a registered version, or 'default' to return to the shipped model")
     promote.add_argument("--reason", help="why (recorded in the promotion history)")
-    promote.add_argument("--force", action="store_true", help="promote even if it is worse than the current one")
+    promote.add_argument("--force", action="store_true",
+                         help="promote even if the gate refuses (too few examples, or possibly worse); recorded")
     promote.add_argument("--labels", type=Path, help="compare on this labelled file instead of the held-out rows")
+    promote.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS, metavar="N",
+                         help=f"evaluation examples needed per sentiment the candidate learned and per cause "
+                              f"(default {MIN_PER_CLASS}; 0: no minimum)")
+    promote.add_argument("--min-lower-bound", type=float, default=MIN_LOWER_BOUND, metavar="X",
+                         help="the 95%% interval of each gated metric's difference (candidate - current) must have "
+                              f"its lower bound above X (default {MIN_LOWER_BOUND})")
+    promote.add_argument("--lake-sample", type=int, default=LAKE_SAMPLE, metavar="N",
+                         help=f"score the latest N stored feedback items with both models to preview the shares "
+                              f"(default {LAKE_SAMPLE}; 0: skip)")
     _registry_options(promote)
     rollback = model_commands.add_parser("rollback", help="return to the shipped model (nothing promoted)")
     rollback.add_argument("--reason", help="why (recorded in the promotion history)")
@@ -189,9 +207,65 @@ def command_models(args: argparse.Namespace) -> int:
         sys.stdout.write(f"rolled back to the shipped model (was: {record['previous'] or 'none promoted'}); "
                          f"recorded in {registry.root / HISTORY_FILE}\n")
         return 0
-    comparison = promote(registry, args.version, force=args.force, labels=args.labels, reason=args.reason)
+    return _promote(registry, args)
+
+
+def _promote(registry: ModelRegistry, args: argparse.Namespace) -> int:
+    """Compares, prints the gate's figures, the per-class changes and the lake-share preview, then promotes or
+    raises PromotionRefused."""
+    from causa.storage.promotion import compare, promote_compared
+    from causa.storage.promotion_rules import GateRules
+
+    rules = GateRules(min_per_class=args.min_per_class, min_lower_bound=args.min_lower_bound)
+    registry.verify(args.version)
+    comparison = compare(registry, args.version, args.labels)
+    sys.stdout.write(_gate_text(comparison, rules))
+    sys.stdout.write(_lake_preview(args, registry, comparison))
+    promote_compared(registry, comparison, force=args.force, reason=args.reason, rules=rules)
     sys.stdout.write(f"promoted {args.version}: {comparison.describe()}\n")
     return 0
+
+
+def _gate_text(comparison: Comparison, rules: GateRules) -> str:
+    """Examples per class, each gated metric's difference with its interval, and the per-language, per-class table."""
+    from causa.storage.promotion_stats import format_class_changes
+
+    counts = comparison.counts
+    lines = [f"{comparison.candidate} vs {comparison.current} on {comparison.evaluation_set}",
+             f"examples per class (at least {rules.min_per_class} needed): "
+             + ", ".join(f"{name} {count}" for name, count in {**counts.sentiments, **counts.causes}.items())]
+    for key, difference in comparison.differences.items():
+        verdict = "ok" if difference.low > rules.min_lower_bound else "too low"
+        lines.append(f"{key}: {comparison.candidate_scores[key]:.3f} vs {comparison.current_scores[key]:.3f}, "
+                     f"difference {difference.observed:+.3f}, {difference.confidence:.0%} interval "
+                     f"{difference.low:+.3f} to {difference.high:+.3f} ({difference.resamples} paired resamples; "
+                     f"lower bound must be above {rules.min_lower_bound:+.3f}: {verdict})")
+    lines.append(f"F1 per language and class ({comparison.candidate} vs {comparison.current}; n = examples):")
+    return "\n".join(lines) + "\n" + format_class_changes(comparison.class_changes())
+
+
+def _lake_preview(args: argparse.Namespace, registry: ModelRegistry, comparison: Comparison) -> str:
+    """The lake's sentiment and cause shares now and with the candidate, or a note saying why there are none."""
+    from causa.pipelines.settings import SettingsError, load_settings
+    from causa.storage.lake import Lake
+    from causa.storage.lake_shares import preview_shares
+    from causa.storage.model_versions import PROMOTED, load_version, model_for
+
+    if args.lake_sample < 1:
+        return f"lake shares: skipped (--lake-sample {args.lake_sample})\n"
+    try:
+        lake = Lake(load_settings(args.config).lake_root)
+    except SettingsError as error:
+        return f"lake shares: skipped, no lake configured ({error})\n"
+    candidate, _ = load_version(comparison.candidate, registry.root)
+    current, _ = model_for(PROMOTED, registry.root)
+    scored, changes = preview_shares(lake, args.lake_sample, current, candidate)
+    if not scored:
+        return f"lake shares: skipped, the lake at {lake.root} holds no stored feedback\n"
+    lines = [f"lake shares of the latest {scored} stored items in {lake.root} "
+             f"({comparison.current} -> {comparison.candidate}):"]
+    lines += [f"  {change.kind:<9} {change.describe()}" for change in changes]
+    return "\n".join(lines) + "\n"
 
 
 def _list_models(registry) -> int:

@@ -17,7 +17,7 @@ from causa.nlp.model_store import default_model_dir, read_manifest
 from causa.pipelines.cli import main
 from causa.pipelines.settings import default_config_path
 from causa.storage.registry import ModelRegistry
-from tests.pipelines.test_retraining import write_labels
+from tests.pipelines.test_retraining import SMALL_FILE, write_labels
 
 SHIPPED = read_manifest(default_model_dir())["version"]
 TEXTS = ["The invoice lists a product I never ordered, wrong invoice again", "Great service, fast delivery, love it"]
@@ -74,7 +74,8 @@ def evaluate(tmp_path: Path, capsys, *options: str) -> tuple[str, str]:
 def test_score_evaluate_and_explain_use_the_promoted_version_unless_told(registry: Path, tmp_path: Path,
                                                                         capsys) -> None:
     config = write_config(tmp_path, registry)
-    assert main(["models", "promote", "good", "--reason", "better on our tickets", "--config", str(config)]) == 0
+    assert main(["models", "promote", "good", "--reason", "better on our tickets", "--config", str(config),
+                 *SMALL_FILE]) == 0
     assert ModelRegistry(registry).history()[-1]["reason"] == "better on our tickets"
 
     printed, rows = score(tmp_path, capsys, "--config", str(config))
@@ -125,6 +126,6 @@ def test_rollback_returns_every_command_to_the_shipped_model(registry: Path, tmp
     assert evaluate(tmp_path, capsys, "--config", str(config)) == (SHIPPED, SHIPPED)
     assert main(["models", "list", "--config", str(config)]) == 0
     assert "promoted: none (shipped model in use)" in capsys.readouterr().out
-    assert main(["models", "promote", "good", "--config", str(config)]) == 0
+    assert main(["models", "promote", "good", "--config", str(config), *SMALL_FILE]) == 0
     assert ModelRegistry(registry).promoted() == "good"
     assert ModelRegistry(registry).history()[-1]["previous"] is None

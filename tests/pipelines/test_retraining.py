@@ -28,6 +28,11 @@ ROWS = [
 ]
 
 
+SMALL_FILE = ("--min-per-class", "0", "--lake-sample", "0")
+"""`causa models promote` options for the small files of these tests, whose point is neither the gate's minimum
+number of examples per class nor the lake-share preview."""
+
+
 def write_labels(path: Path, copies: int = 8, flip: bool = False) -> Path:
     """Labelled rows with a fifth cause the shipped taxonomy lacks; `flip` mislabels every sentiment."""
     rotate = {"negative": "positive", "positive": "neutral", "neutral": "negative"}
@@ -86,17 +91,17 @@ def test_a_new_cause_is_learned_without_cues(registry_root: Path) -> None:
 
 def test_promotion_refuses_a_worse_model_unless_forced(registry_root: Path, capsys, caplog) -> None:
     registry = ModelRegistry(registry_root)
-    assert main(["models", "promote", "good", "--registry", str(registry_root)]) == 0
+    assert main(["models", "promote", "good", "--registry", str(registry_root), *SMALL_FILE]) == 0
     assert registry.promoted() == "good"
-    assert main(["models", "promote", "bad", "--registry", str(registry_root)]) == 2
+    assert main(["models", "promote", "bad", "--registry", str(registry_root), *SMALL_FILE]) == 2
     assert "refusing to promote bad: it is worse than good" in caplog.text
     assert re.search(r"macro_f1 by \d\.\d{3}", caplog.text)
     assert registry.promoted() == "good"
-    assert main(["models", "promote", "bad", "--force", "--registry", str(registry_root)]) == 0
+    assert main(["models", "promote", "bad", "--force", "--registry", str(registry_root), *SMALL_FILE]) == 0
     assert registry.promoted() == "bad"
     assert [entry["version"] for entry in registry.history()] == ["good", "bad"]
     assert registry.history()[-1]["forced"] is True
-    assert main(["models", "promote", "good", "--registry", str(registry_root)]) == 0
+    assert main(["models", "promote", "good", "--registry", str(registry_root), *SMALL_FILE]) == 0
 
 
 def test_a_tampered_version_is_refused(registry_root: Path, tmp_path: Path, caplog) -> None:
