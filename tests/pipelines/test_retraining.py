@@ -73,7 +73,7 @@ def test_train_registers_a_version_with_manifest_metrics_and_card(registry_root:
     assert main(["models", "list", "--registry", str(registry_root)]) == 0
     listing = capsys.readouterr().out
     assert "good" in listing and "bad" in listing and "promoted: none" in listing
-    header = next(line for line in listing.splitlines() if "version" in line)
+    header = next(line for line in listing.splitlines() if line.split()[:1] == ["version"])
     assert all(name in header for name in ("created", "train rows", "held out", "sentiment F1", "causes F1"))
     good = next(line.split() for line in listing.splitlines() if line.split()[:1] == ["good"])
     counts = manifest["training_data"]["counts"]
