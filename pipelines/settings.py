@@ -1,17 +1,53 @@
-"""Configuration (causa.toml): sources, lake root, model, privacy. Paths are defined here once."""
+"""Configuration (causa.toml): sources, lake root, model, privacy, run. Paths are defined here once.
+
+Each TOML table is a frozen pydantic model whose fields are its keys with their defaults, stated once; everything
+that can be checked without running (choices, ranges, time zones, encodings, URL schemes, secrets written in
+clear) is checked when the file is loaded. A wrong setting raises SettingsError naming it, e.g.
+`sources.reviews.encoding: unknown text encoding 'utf-9'`.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from causa.nlp.taxonomy import TIERS
-from causa.storage.filesystem import LakeLocationError, RemotePath, is_remote
+from causa.pipelines.setting_checks import (
+    ENV_REFERENCE,
+    NOTE,
+    WRONG,
+    ColumnName,
+    Count,
+    DottedPath,
+    Encoding,
+    EnvName,
+    EnvValue,
+    Flag,
+    HttpUrl,
+    NonNegative,
+    OptionalDaskAddress,
+    OptionalText,
+    Positive,
+    SqlQuery,
+    SqlUrl,
+    StorageOption,
+    Text,
+    TimeZone,
+    note,
+    one_of,
+    optional,
+    seconds,
+    whole,
+    wrong,
+)
+from causa.storage.filesystem import OPTION_SCHEMES, LakeLocationError, RemotePath, is_remote
 from causa.storage.schemas import CHANNELS
 
 SAMPLE_PREFIX = "sample:"
@@ -19,66 +55,17 @@ DEFAULT_CONFIG_NAME = "causa.toml"
 FILE_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_KINDS = ("files", "http", "sql")
 EXECUTORS = ("local", "processes", "dask")
-MAPPABLE_FIELDS = ("id", "text", "created_at", "rating", "author", "product", "channel", "language", "nps", "csat", "ces")
-REQUIRED_FIELDS = ("id", "text", "created_at")
+PAGINATION_STYLES = ("page", "cursor", "next_link")
+SINCE_FORMATS = ("iso", "date", "epoch")
 AUTHOR_SALT_ENV = "CAUSA_AUTHOR_SALT"
 DEVELOPMENT_SALT = "causa-development-salt"
+
+SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|key|password|signature", re.IGNORECASE)
+STORAGE_SECRET = re.compile(r"secret|token|password|access_key|credential", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
     """A missing or wrong setting; the message names it."""
-
-
-PAGINATION_STYLES = ("page", "cursor", "next_link")
-SINCE_FORMATS = ("iso", "date", "epoch")
-ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|key|password|signature", re.IGNORECASE)
-SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass(frozen=True)
-class Pagination:
-    """How an HTTP source pages: by page number, by a cursor from the body, or by a next link."""
-
-    style: str = "page"
-    page_param: str = "page"
-    start_page: int = 1
-    size_param: str | None = None
-    page_size: int | None = None
-    cursor_param: str = "cursor"
-    cursor_field: str = "next_cursor"
-    next_field: str = "next"
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """A JSON API; header and parameter values may hold `${ENV_VAR}` references, resolved only at run time."""
-
-    url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    params: Mapping[str, str] = field(default_factory=dict)
-    records: str = ""
-    """Dotted path to the list of items in each response body; empty when the body is the list."""
-    pagination: Pagination = field(default_factory=Pagination)
-    since_param: str | None = None
-    since_format: str = "iso"
-    watermark_field: str | None = None
-    """Field whose highest value becomes the watermark (default: the mapped created_at)."""
-    timeout: float = 30.0
-    retries: int = 4
-    backoff: float = 1.0
-    max_retry_after: float = 300.0
-    max_pages: int = 100
-
-
-@dataclass(frozen=True)
-class SqlSettings:
-    """A SQLAlchemy database URL (may be `${ENV_VAR}`), a query and the column that orders new rows."""
-
-    url: str
-    query: str
-    watermark_column: str
-    batch_size: int = 1000
 
 
 def resolve_env(template: str, where: str, environ: Mapping[str, str] | None = None) -> str:
@@ -94,21 +81,265 @@ def resolve_env(template: str, where: str, environ: Mapping[str, str] | None = N
     return ENV_REFERENCE.sub(value, template)
 
 
-@dataclass(frozen=True)
-class SourceSettings:
-    name: str
-    kind: str
-    path: str
-    channel: str | None
-    fields: Mapping[str, str]
-    file_format: str | None = None
-    encoding: str = "utf-8-sig"
-    rating_scale: int = 5
-    timezone: str = "UTC"
+def _source_list(value: Any) -> Any:
+    """The [[sources]] tables: at least one."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise note("at least one [[sources]] table is required" + ("" if value == () else f", got {value!r}"))
+    return value
+
+
+# -- the tables ------------------------------------------------------------------------------------------------
+
+
+class Table(BaseModel):
+    """One TOML table: its fields are its keys (by alias where the attribute is named otherwise)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def toml_keys(cls) -> tuple[str, ...]:
+        """The keys the table's TOML may hold."""
+        return tuple(field.alias or name for name, field in cls.model_fields.items())
+
+    @classmethod
+    def allowed_keys(cls, data: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """The keys `data` may hold; None when that depends on a value that is itself wrong."""
+        return cls.toml_keys()
+
+    @classmethod
+    def arranged(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`data` in the model's shape (the same unless the TOML table is laid out otherwise)."""
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_only(cls, data: Any) -> Any:
+        """Unknown keys are refused all together, with the allowed ones listed."""
+        if not isinstance(data, Mapping):
+            return data
+        allowed = cls.allowed_keys(data)
+        unknown = sorted(set(data) - set(allowed)) if allowed is not None else []
+        if unknown:
+            raise note(f"unknown settings {unknown}; allowed: {list(allowed)}")
+        return cls.arranged(data)
+
+
+class LakeSettings(Table):
+    """[lake]: where the tables go and how runs share them."""
+
+    root: Text = "lake"
+    """A folder (relative to the config file) or a URL such as s3://bucket/prefix."""
+    storage_options: Mapping[str, StorageOption] = Field(
+        default_factory=dict
+    )
+    """Keyword arguments of a URL lake's filesystem (endpoint, region, `${ENV_VAR}` credentials)."""
+    lock_dir: OptionalText = None
+    """Local folder of the lake lock when the lake is remote; a local lake holds its own lock."""
+    lock_wait_seconds: NonNegative = 60.0
+    """How long a run waits for another run's lake lock before giving up."""
+    lock_stale_hours: Positive = 12.0
+    """A lake lock older than this is taken over as stale (its run died on another host)."""
+    duplicate_window_hours: NonNegative = 24.0
+    """The same text from the same author within this many hours is stored once."""
+
+    @model_validator(mode="after")
+    def _location_is_usable(self) -> LakeSettings:
+        """A URL root has a known scheme and no query; storage options only with a URL; no secret in clear."""
+        options = self.storage_options
+        if not is_remote(self.root):
+            if options:
+                raise wrong(f"{sorted(options)} only apply to a URL lake.root such as s3://bucket/prefix, "
+                            f"not to the local folder {self.root!r}", key="storage_options")
+            return self
+        try:
+            RemotePath(self.root)
+        except LakeLocationError as error:
+            raise note(str(error), key="root") from None
+        scheme = self.root.partition("://")[0].lower()
+        from fsspec.registry import known_implementations
+
+        if scheme not in OPTION_SCHEMES and scheme not in known_implementations:
+            raise note(f"no filesystem knows {scheme}:// (e.g. s3://, gs://, abfs://, or an fsspec protocol)",
+                       key="root")
+        for name, value in options.items():
+            if not isinstance(value, str):
+                continue
+            if STORAGE_SECRET.search(name) and not ENV_REFERENCE.search(value):
+                raise wrong("looks like a secret: write it as ${ENV_VAR} (or use the AWS_* variables), "
+                            "never the value itself", key=f"storage_options.{name}")
+            if "${" in ENV_REFERENCE.sub("", value):
+                raise note(f"malformed environment reference in {value!r}; write ${{NAME}}",
+                           key=f"storage_options.{name}")
+        return self
+
+
+class ModelSettings(Table):
+    """[model]: which model version scores, at which tier, and where trained versions live."""
+
+    version: Text = "promoted"
+    """The promoted version in the registry, else the shipped model; or "default", or a version name."""
+    tier: Annotated[str, one_of(TIERS)] = "fast"
+    """fast, or accurate: fused with the multilingual encoder (about 60 docs/s on two cores; see the README)."""
+    registry: OptionalText = None
+    """Folder of the model registry; None means `<lake root>/models`."""
+
+
+class PrivacySettings(Table):
+    """[privacy]: whether a missing author salt stops the run, and where the salt is read from."""
+
+    production: Flag = False
+    salt_env: EnvName = AUTHOR_SALT_ENV
+
+
+class RunSettings(Table):
+    """[run]: where submitted tasks run and how many records are held at once."""
+
+    executor: Annotated[str, one_of(EXECUTORS)] = "local"
+    """"local" threads, "processes" on this machine, or a "dask" cluster."""
+    dask_address: OptionalDaskAddress = None
+    """Scheduler of an existing Dask cluster (e.g. tcp://HOST:8786); None starts a local cluster for the run."""
+    batch_rows: Count = 20_000
+    """Records read, scored and staged at a time: bounds the run's memory whatever the volume."""
+    batches_in_flight: Count = 2
+    """Batches submitted for scoring and not yet written: about one per worker process."""
+
+
+class FieldMapping(Table):
+    """[sources.fields]: the source's field holding each item field; id, text and created_at are required.
+
+    Read like a mapping of the mapped item fields: `fields["id"]`, `fields.get("rating")`, `"channel" in fields`.
+    """
+
+    id: Text
+    text: Text
+    created_at: Text
+    rating: OptionalText = None
+    author: OptionalText = None
+    product: OptionalText = None
+    channel: OptionalText = None
+    language: OptionalText = None
+    nps: OptionalText = None
+    csat: OptionalText = None
+    ces: OptionalText = None
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = getattr(self, name, None) if name in type(self).model_fields else None
+        return default if value is None else value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+
+class Pagination(Table):
+    """[sources.pagination] of an http source: by page number, by a cursor from the body, or by a next link."""
+
+    style: Annotated[str, one_of(PAGINATION_STYLES)] = "page"
+    page_param: Text = "page"
+    start_page: Annotated[int, whole(0, 1_000_000)] = 1
+    size_param: OptionalText = None
+    page_size: Annotated[int | None, optional(whole(1, 100_000))] = None
+    cursor_param: Text = "cursor"
+    cursor_field: Text = "next_cursor"
+    next_field: Text = "next"
+
+
+class HttpSettings(Table):
+    """The keys of an http [[sources]] table: a JSON API; header and parameter values may hold `${ENV_VAR}`
+    references, resolved only at run time."""
+
+    url: HttpUrl
+    headers: Mapping[str, EnvValue] = Field(default_factory=dict)
+    params: Mapping[str, EnvValue] = Field(default_factory=dict)
+    records: DottedPath = ""
+    """Dotted path to the list of items in each response body; empty when the body is the list."""
+    pagination: Pagination = Field(default_factory=Pagination)
+    since_param: OptionalText = None
+    since_format: Annotated[str, one_of(SINCE_FORMATS)] = "iso"
+    watermark_field: OptionalText = None
+    """Field whose highest value becomes the watermark (default: the mapped created_at)."""
+    timeout: Annotated[float, seconds(0.001)] = 30.0
+    retries: Annotated[int, whole(0, 20)] = 4
+    backoff: Annotated[float, seconds(0.0)] = 1.0
+    max_retry_after: Annotated[float, seconds(0.0)] = 300.0
+    max_pages: Annotated[int, whole(1, 1_000_000)] = 100
+
+    @model_validator(mode="after")
+    def _no_secret_in_clear(self) -> HttpSettings:
+        for header, value in self.headers.items():
+            if SECRET_HEADER.search(header) and not ENV_REFERENCE.search(value):
+                raise wrong("looks like a secret: write it as ${ENV_VAR} and set that variable, never the value itself",
+                            key=f"headers.{header}")
+        return self
+
+
+class SqlSettings(Table):
+    """The keys of a sql [[sources]] table: a SQLAlchemy database URL (may be `${ENV_VAR}`), a query and the
+    column that orders new rows."""
+
+    url: SqlUrl
+    query: SqlQuery
+    watermark_column: ColumnName
+    batch_size: Annotated[int, whole(1, 1_000_000)] = 1000
+
+
+KIND_TABLES: dict[str, type[Table]] = {"http": HttpSettings, "sql": SqlSettings}
+"""The model holding a kind's own keys, which sit in the [[sources]] table itself."""
+FILE_KEYS = ("path", "format", "encoding")
+
+
+class SourceSettings(Table):
+    """One [[sources]] table. The keys of an http or sql source (url, headers, query, ...) are written in the
+    table itself and read into `http` or `sql`; `path`, `format` and `encoding` belong to files sources."""
+
+    name: Text
+    kind: Annotated[str, one_of(SOURCE_KINDS)]
+    channel: Annotated[str | None, optional(one_of(CHANNELS))] = None
+    """Required unless fields.channel is mapped."""
+    fields: FieldMapping
+    rating_scale: Annotated[int, whole(2, 100)] = 5
+    timezone: TimeZone = "UTC"
+    """Zone of times written without an offset."""
+    path: Text = ""
+    """Files: a file or glob; `sample:` points into the bundled sample, a relative path is relative to base_dir."""
+    file_format: Annotated[str | None, optional(one_of(FILE_FORMATS))] = Field(None, alias="format")
+    """Files: None reads each file by its suffix."""
+    encoding: Encoding = "utf-8-sig"
+    """Files: the text encoding of CSV and JSONL; a UTF-8 or UTF-16 byte-order mark wins."""
     http: HttpSettings | None = None
     """Set for kind "http"."""
     sql: SqlSettings | None = None
     """Set for kind "sql"."""
+
+    @classmethod
+    def allowed_keys(cls, data: Mapping[str, Any]) -> tuple[str, ...] | None:
+        kind = data.get("kind")
+        if kind not in SOURCE_KINDS:
+            return None
+        common = tuple(key for key in cls.toml_keys() if key not in (*FILE_KEYS, *KIND_TABLES))
+        return common + (KIND_TABLES[kind].toml_keys() if kind in KIND_TABLES else FILE_KEYS)
+
+    @classmethod
+    def arranged(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        kind = data.get("kind")
+        if kind not in KIND_TABLES:
+            return data
+        own = KIND_TABLES[kind].toml_keys()
+        return {**{key: value for key, value in data.items() if key not in own},
+                kind: {key: value for key, value in data.items() if key in own}}
+
+    @model_validator(mode="after")
+    def _complete_for_its_kind(self) -> SourceSettings:
+        if self.kind == "files" and not self.path:
+            raise wrong("is required for a files source", key="path")
+        if self.channel is None and "channel" not in self.fields:
+            raise wrong(f"is required (one of {list(CHANNELS)}) unless fields.channel is mapped", key="channel")
+        return self
 
     def resolved_path(self, base: Path) -> str:
         """The glob to read: `sample:` points into the bundled sample, a relative path is relative to `base`."""
@@ -118,43 +349,58 @@ class SourceSettings:
         return str(path if path.is_absolute() else base / path)
 
 
+class ConfigFile(Table):
+    """The whole configuration file."""
+
+    lake: LakeSettings = Field(default_factory=LakeSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    run: RunSettings = Field(default_factory=RunSettings)
+    sources: Annotated[tuple[SourceSettings, ...], BeforeValidator(_source_list)] = Field((), validate_default=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConfigFile:
+        names = [source.name for source in self.sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise note(f"duplicate source names {duplicates}", key="sources")
+        if is_remote(self.lake.root) and self.model.registry is None:
+            raise wrong(f"is remote ({self.lake.root}): set [model] registry to a local folder; "
+                        "the model registry is kept on a local (or mounted) disk only", key="lake.root")
+        return self
+
+
+# -- the run's settings ----------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
+    """The configuration as a run uses it: validated tables, paths resolved, the author salt read."""
+
     lake_root: Path | RemotePath
     """A local folder, or a RemotePath in an object store (lake.root = "s3://bucket/prefix")."""
+    lock_dir: Path | None
+    lock_wait_seconds: float
+    lock_stale_hours: float
+    duplicate_window_hours: float
     sources: tuple[SourceSettings, ...]
-    model_version: str = "default"
-    model_tier: str = "fast"
-    """fast, or accurate: fused with the multilingual encoder (about 60 docs/s on two cores; see the README)."""
-    author_salt: str = DEVELOPMENT_SALT
-    production: bool = False
-    config_path: Path | None = None
-    base_dir: Path = field(default_factory=Path.cwd)
+    model_version: str
+    model_tier: str
+    model_registry: Path | None
+    author_salt: str
+    production: bool
+    executor: str
+    dask_address: str | None
+    batch_rows: int
+    batches_in_flight: int
+    config_path: Path | None
+    base_dir: Path
     """Folder that relative source paths are taken from."""
-    lock_wait_seconds: float = 60.0
-    """How long a run waits for another run's lake lock before giving up."""
-    lock_stale_hours: float = 12.0
-    """A lake lock older than this is taken over as stale (its run died on another host)."""
-    duplicate_window_hours: float = 24.0
-    """The same text from the same author within this many hours is stored once."""
-    model_registry: Path | None = None
-    """Folder of the model registry (model.registry); None means `<lake root>/models`."""
-    executor: str = "local"
-    """Where submitted tasks run (run.executor): "local" threads, "processes" on this machine, or a "dask" cluster."""
-    dask_address: str | None = None
-    """Scheduler of an existing Dask cluster (run.dask_address); None starts a local cluster for the run."""
-    batch_rows: int = 20_000
-    """Records read, scored and staged at a time (run.batch_rows): bounds the run's memory whatever the volume."""
-    batches_in_flight: int = 2
-    """Batches submitted for scoring and not yet written (run.batches_in_flight): about one per worker process."""
 
     @property
     def registry_root(self) -> Path:
         """Where trained model versions and the promoted pointer live."""
         return self.model_registry if self.model_registry is not None else self.lake_root / "models"
-
-    lock_dir: Path | None = None
-    """Local folder of the lake lock when the lake is remote (lake.lock_dir); a local lake holds its own lock."""
 
     @property
     def lock_root(self) -> Path:
@@ -193,102 +439,58 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base_dir: Path | None = None) -> Settings:
     """Validated settings from a parsed TOML mapping; relative paths are taken from `base_dir`."""
     base = base_dir or (config_path.parent if config_path else Path.cwd())
-    _reject_unknown(raw, ("lake", "model", "privacy", "sources", "run"), "top level")
-    lake = _table(raw, "lake")
-    _reject_unknown(lake, ("root", "lock_wait_seconds", "lock_stale_hours", "duplicate_window_hours",
-                           "storage_options", "lock_dir"), "[lake]")
-    lock_wait = _non_negative(lake, "lock_wait_seconds", "lake.lock_wait_seconds", 60.0)
-    lock_stale = _non_negative(lake, "lock_stale_hours", "lake.lock_stale_hours", 12.0, positive=True)
-    duplicate_window = _non_negative(lake, "duplicate_window_hours", "lake.duplicate_window_hours", 24.0)
-    root = _string(lake, "root", "lake.root", default="lake")
-    lake_root, lock_dir = _parse_lake_location(lake, root, base)
-
-    model = _table(raw, "model")
-    _reject_unknown(model, ("version", "registry", "tier"), "[model]")
-    model_version = _string(model, "version", "model.version", default="promoted")
-    model_tier = _string(model, "tier", "model.tier", default="fast")
-    if model_tier not in TIERS:
-        raise SettingsError(f"model.tier must be one of {list(TIERS)}, got {model_tier!r}")
-    registry = model.get("registry")
-    model_registry = None
-    if registry is not None:
-        model_registry = Path(os.path.expanduser(_string(model, "registry", "model.registry")))
-        model_registry = model_registry if model_registry.is_absolute() else base / model_registry
-    if model_registry is None and isinstance(lake_root, RemotePath):
-        raise SettingsError(f"lake.root is remote ({lake_root}): set [model] registry to a local folder; "
-                            "the model registry is kept on a local (or mounted) disk only")
-
-    privacy = _table(raw, "privacy")
-    _reject_unknown(privacy, ("production", "salt_env"), "[privacy]")
-    production = privacy.get("production", False)
-    if not isinstance(production, bool):
-        raise SettingsError(f"privacy.production must be true or false, got {production!r}")
-    salt_env = _string(privacy, "salt_env", "privacy.salt_env", default=AUTHOR_SALT_ENV)
-    salt = os.environ.get(salt_env, "")
-    if not salt:
-        if production:
-            raise SettingsError(f"privacy.production is true but environment variable {salt_env} (author salt) is not set")
-        salt = DEVELOPMENT_SALT
-
-    raw_sources = raw.get("sources")
-    if not isinstance(raw_sources, list) or not raw_sources:
-        raise SettingsError("sources: at least one [[sources]] table is required")
-    sources = tuple(_parse_source(entry, index) for index, entry in enumerate(raw_sources))
-    names = [source.name for source in sources]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise SettingsError(f"sources: duplicate source names {duplicates}")
+    try:
+        config = ConfigFile.model_validate(raw)
+    except ValidationError as error:
+        raise SettingsError("\n".join(_described(error, raw))) from None
+    lake, model, run = config.lake, config.model, config.run
     return Settings(
-        lake_root=lake_root,
-        lock_dir=lock_dir,
-        lock_wait_seconds=lock_wait,
-        lock_stale_hours=lock_stale,
-        duplicate_window_hours=duplicate_window,
-        sources=sources,
-        model_version=model_version,
-        model_tier=model_tier,
-        model_registry=model_registry,
-        author_salt=salt,
-        production=production,
+        lake_root=_lake_root(lake, base),
+        lock_dir=_local_path(lake.lock_dir, base),
+        lock_wait_seconds=lake.lock_wait_seconds,
+        lock_stale_hours=lake.lock_stale_hours,
+        duplicate_window_hours=lake.duplicate_window_hours,
+        sources=config.sources,
+        model_version=model.version,
+        model_tier=model.tier,
+        model_registry=_local_path(model.registry, base),
+        author_salt=_author_salt(config.privacy),
+        production=config.privacy.production,
+        executor=run.executor,
+        dask_address=run.dask_address,
+        batch_rows=run.batch_rows,
+        batches_in_flight=run.batches_in_flight,
         config_path=config_path,
         base_dir=base,
-        **_parse_run(raw),
     )
 
 
-STORAGE_SECRET = re.compile(r"secret|token|password|access_key|credential", re.IGNORECASE)
+def _local_path(configured: str | None, base: Path) -> Path | None:
+    """A configured folder with `~` expanded, relative to `base` unless absolute."""
+    if configured is None:
+        return None
+    path = Path(os.path.expanduser(configured))
+    return path if path.is_absolute() else base / path
 
 
-def _parse_lake_location(lake: Mapping[str, Any], root: str, base: Path) -> tuple[Path | RemotePath, Path | None]:
-    """lake.root as a local Path or a RemotePath (with lake.storage_options), and lake.lock_dir."""
-    options = lake.get("storage_options", {})
-    if not isinstance(options, Mapping):
-        raise SettingsError(f"lake.storage_options must be a table, got {options!r}")
-    lock_dir = None
-    if lake.get("lock_dir") is not None:
-        lock_dir = Path(os.path.expanduser(_string(lake, "lock_dir", "lake.lock_dir")))
-        lock_dir = lock_dir if lock_dir.is_absolute() else base / lock_dir
-    if not is_remote(root):
-        if options:
-            raise SettingsError(f"lake.storage_options {sorted(options)} only apply to a URL lake.root such as "
-                                f"s3://bucket/prefix, not to the local folder {root!r}")
-        local = Path(os.path.expanduser(root.removeprefix("file://")))
-        return (local if local.is_absolute() else base / local), lock_dir
-    resolved: dict[str, Any] = {}
-    for name, value in options.items():
-        where = f"lake.storage_options.{name}"
-        if not isinstance(value, (str, int, float, bool)):
-            raise SettingsError(f"{where} must be text, a number or true/false, got {value!r}")
-        if isinstance(value, str):
-            if STORAGE_SECRET.search(name) and not ENV_REFERENCE.search(value):
-                raise SettingsError(f"{where} looks like a secret: write it as ${{ENV_VAR}} (or use the AWS_* "
-                                    "variables), never the value itself")
-            value = resolve_env(_env_checked(value, where), where)
-        resolved[name] = value
-    try:
-        return RemotePath(root, resolved), lock_dir
-    except LakeLocationError as error:
-        raise SettingsError(f"lake.root: {error}") from error
+def _lake_root(lake: LakeSettings, base: Path) -> Path | RemotePath:
+    """lake.root as a local Path, or a RemotePath with lake.storage_options' `${ENV_VAR}` references resolved."""
+    if not is_remote(lake.root):
+        return _local_path(lake.root.removeprefix("file://"), base)
+    options = {name: resolve_env(value, f"lake.storage_options.{name}") if isinstance(value, str) else value
+               for name, value in lake.storage_options.items()}
+    return RemotePath(lake.root, options)
+
+
+def _author_salt(privacy: PrivacySettings) -> str:
+    """The salt of author hashes from the environment; in production mode a missing one is an error."""
+    salt = os.environ.get(privacy.salt_env, "")
+    if salt:
+        return salt
+    if privacy.production:
+        raise SettingsError(f"privacy.production is true but environment variable {privacy.salt_env} "
+                            "(author salt) is not set")
+    return DEVELOPMENT_SALT
 
 
 def default_lock_dir(root: RemotePath) -> Path:
@@ -299,231 +501,49 @@ def default_lock_dir(root: RemotePath) -> Path:
     return Path.home() / ".cache" / "causa" / "locks" / f"{root.scheme}-{digest}"
 
 
-def _parse_run(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """[run]: `executor` ("local" or "dask") and `dask_address` (a Dask scheduler, e.g. tcp://HOST:8786)."""
-    run = _table(raw, "run")
-    _reject_unknown(run, ("executor", "dask_address", "batch_rows", "batches_in_flight"), "[run]")
-    executor = _string(run, "executor", "run.executor", default="local")
-    if executor not in EXECUTORS:
-        raise SettingsError(f"run.executor must be one of {list(EXECUTORS)}, got {executor!r}")
-    address = run.get("dask_address")
-    if address is not None:
-        address = _string(run, "dask_address", "run.dask_address")
-    return {"executor": executor, "dask_address": address, "batch_rows": _count(run, "batch_rows", 20_000),
-            "batches_in_flight": _count(run, "batches_in_flight", 2)}
+# -- pydantic's errors as settings errors ------------------------------------------------------------------------
+
+TOP_TABLES = ("lake", "model", "privacy", "run")
 
 
-def _count(table: Mapping[str, Any], key: str, default: int) -> int:
-    """A whole number >= 1 from [run], or an error naming the setting and the bad value."""
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SettingsError(f"run.{key} must be a whole number >= 1, got {value!r}")
-    return value
+def _described(error: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+    """One line per wrong setting, each naming it by its path in the file (sources by name)."""
+    lines: list[str] = []
+    for line in error.errors():
+        key = (line.get("ctx") or {}).get("key", "")
+        path = setting_path((*line["loc"], *key.split(".")) if key else line["loc"], raw)
+        kind, value = line["type"], line["input"]
+        if kind == WRONG:
+            text = f"{path} {line['msg']}"
+        elif kind == NOTE:
+            text = f"{path}: {line['msg']}"
+        elif kind == "missing":
+            text = f"{path} is required"
+        elif kind in ("model_type", "dict_type", "model_attributes_type"):
+            text = f"{path} must be a table, got {value!r}"
+        elif kind == "extra_forbidden":
+            text = f"{path}: unknown setting"
+        else:
+            text = f"{path}: {line['msg']}, got {value!r}"
+        if text not in lines:
+            lines.append(text)
+    return lines
 
 
-def _parse_source(entry: Any, index: int) -> SourceSettings:
-    where = f"sources[{index}]"
-    if not isinstance(entry, Mapping):
-        raise SettingsError(f"{where} must be a table, got {entry!r}")
-    name = _string(entry, "name", f"{where}.name")
-    where = f"sources.{name}"
-    kind = _string(entry, "kind", f"{where}.kind")
-    if kind not in SOURCE_KINDS:
-        raise SettingsError(f"{where}.kind must be one of {list(SOURCE_KINDS)}, got {kind!r}")
-    common = ("name", "kind", "channel", "fields", "rating_scale", "timezone")
-    allowed = common + {"files": ("path", "format", "encoding"), "http": HTTP_KEYS, "sql": SQL_KEYS}[kind]
-    _reject_unknown(entry, allowed, where)
-    path = _string(entry, "path", f"{where}.path") if kind == "files" else ""
-    file_format = entry.get("format")
-    if file_format is not None and file_format not in FILE_FORMATS:
-        raise SettingsError(f"{where}.format must be one of {list(FILE_FORMATS)}, got {file_format!r}")
-    fields = entry.get("fields")
-    if not isinstance(fields, Mapping):
-        raise SettingsError(f"{where}.fields is required: a table mapping {list(REQUIRED_FIELDS)} to column names")
-    _reject_unknown(fields, MAPPABLE_FIELDS, f"{where}.fields")
-    for required in REQUIRED_FIELDS:
-        _string(fields, required, f"{where}.fields.{required}")
-    channel = entry.get("channel")
-    if channel is None and "channel" not in fields:
-        raise SettingsError(f"{where}.channel is required (one of {list(CHANNELS)}) unless fields.channel is mapped")
-    if channel is not None and channel not in CHANNELS:
-        raise SettingsError(f"{where}.channel must be one of {list(CHANNELS)}, got {channel!r}")
-    rating_scale = entry.get("rating_scale", 5)
-    if not isinstance(rating_scale, int) or isinstance(rating_scale, bool) or not 2 <= rating_scale <= 100:
-        raise SettingsError(f"{where}.rating_scale must be a whole number from 2 to 100, got {rating_scale!r}")
-    timezone = _string(entry, "timezone", f"{where}.timezone", default="UTC")
-    _check_timezone(timezone, f"{where}.timezone")
-    encoding = _string(entry, "encoding", f"{where}.encoding", default="utf-8-sig")
-    return SourceSettings(
-        name=name,
-        kind=kind,
-        path=path,
-        channel=channel,
-        fields=dict(fields),
-        file_format=file_format,
-        encoding=encoding,
-        rating_scale=rating_scale,
-        timezone=timezone,
-        http=_parse_http(entry, where) if kind == "http" else None,
-        sql=_parse_sql(entry, where) if kind == "sql" else None,
-    )
-
-
-HTTP_KEYS = ("url", "headers", "params", "records", "pagination", "since_param", "since_format", "watermark_field",
-             "timeout", "retries", "backoff", "max_retry_after", "max_pages")
-PAGINATION_KEYS = ("style", "page_param", "start_page", "size_param", "page_size", "cursor_param", "cursor_field",
-                   "next_field")
-SQL_KEYS = ("url", "query", "watermark_column", "batch_size")
-
-
-def _parse_http(entry: Mapping[str, Any], where: str) -> HttpSettings:
-    url = _env_checked(_string(entry, "url", f"{where}.url"), f"{where}.url")
-    if not url.startswith(("http://", "https://", "${")):
-        raise SettingsError(f"{where}.url must start with http:// or https://, got {url!r}")
-    headers = _string_table(entry, "headers", f"{where}.headers")
-    for header, value in headers.items():
-        if SECRET_HEADER.search(header) and not ENV_REFERENCE.search(value):
-            raise SettingsError(
-                f"{where}.headers.{header} looks like a secret: write it as ${{ENV_VAR}} and set that variable, "
-                "never the value itself"
-            )
-    params = _string_table(entry, "params", f"{where}.params")
-    raw_pagination = entry.get("pagination", {})
-    if not isinstance(raw_pagination, Mapping):
-        raise SettingsError(f"{where}.pagination must be a table, got {raw_pagination!r}")
-    _reject_unknown(raw_pagination, PAGINATION_KEYS, f"{where}.pagination")
-    pw = f"{where}.pagination"
-    style = _string(raw_pagination, "style", f"{pw}.style", default="page")
-    if style not in PAGINATION_STYLES:
-        raise SettingsError(f"{pw}.style must be one of {list(PAGINATION_STYLES)}, got {style!r}")
-    page_size = raw_pagination.get("page_size")
-    if page_size is not None:
-        page_size = _whole(raw_pagination, "page_size", f"{pw}.page_size", 1, 100_000, 1)
-    size_param = raw_pagination.get("size_param")
-    if size_param is not None:
-        size_param = _string(raw_pagination, "size_param", f"{pw}.size_param")
-    pagination = Pagination(
-        style=style,
-        page_param=_string(raw_pagination, "page_param", f"{pw}.page_param", default="page"),
-        start_page=_whole(raw_pagination, "start_page", f"{pw}.start_page", 0, 1_000_000, 1),
-        size_param=size_param,
-        page_size=page_size,
-        cursor_param=_string(raw_pagination, "cursor_param", f"{pw}.cursor_param", default="cursor"),
-        cursor_field=_string(raw_pagination, "cursor_field", f"{pw}.cursor_field", default="next_cursor"),
-        next_field=_string(raw_pagination, "next_field", f"{pw}.next_field", default="next"),
-    )
-    records = entry.get("records", "")
-    if not isinstance(records, str):
-        raise SettingsError(f"{where}.records must be a dotted path (text), got {records!r}")
-    since_param = entry.get("since_param")
-    if since_param is not None:
-        since_param = _string(entry, "since_param", f"{where}.since_param")
-    since_format = _string(entry, "since_format", f"{where}.since_format", default="iso")
-    if since_format not in SINCE_FORMATS:
-        raise SettingsError(f"{where}.since_format must be one of {list(SINCE_FORMATS)}, got {since_format!r}")
-    watermark_field = entry.get("watermark_field")
-    if watermark_field is not None:
-        watermark_field = _string(entry, "watermark_field", f"{where}.watermark_field")
-    return HttpSettings(
-        url=url,
-        headers=headers,
-        params=params,
-        records=records,
-        pagination=pagination,
-        since_param=since_param,
-        since_format=since_format,
-        watermark_field=watermark_field,
-        timeout=_seconds(entry, "timeout", f"{where}.timeout", 30.0, minimum=0.001),
-        retries=_whole(entry, "retries", f"{where}.retries", 0, 20, 4),
-        backoff=_seconds(entry, "backoff", f"{where}.backoff", 1.0, minimum=0.0),
-        max_retry_after=_seconds(entry, "max_retry_after", f"{where}.max_retry_after", 300.0, minimum=0.0),
-        max_pages=_whole(entry, "max_pages", f"{where}.max_pages", 1, 1_000_000, 100),
-    )
-
-
-def _parse_sql(entry: Mapping[str, Any], where: str) -> SqlSettings:
-    url = _env_checked(_string(entry, "url", f"{where}.url"), f"{where}.url")
-    if "://" not in url and not url.startswith("${"):
-        raise SettingsError(f"{where}.url must be a SQLAlchemy URL (dialect://...) or ${{ENV_VAR}}, got {url!r}")
-    if "@" in url and ":" in url.split("://", 1)[-1].split("@", 1)[0] and not ENV_REFERENCE.search(url):
-        raise SettingsError(f"{where}.url holds a password: put the URL (or the password) in an environment "
-                            "variable and write ${ENV_VAR}")
-    query = _string(entry, "query", f"{where}.query")
-    column = _string(entry, "watermark_column", f"{where}.watermark_column")
-    if not SQL_IDENTIFIER.fullmatch(column):
-        raise SettingsError(f"{where}.watermark_column must be a plain column name, got {column!r}")
-    return SqlSettings(url=url, query=query.strip().rstrip(";"), watermark_column=column,
-                       batch_size=_whole(entry, "batch_size", f"{where}.batch_size", 1, 1_000_000, 1000))
-
-
-def _env_checked(value: str, where: str) -> str:
-    """`value` after checking its `${...}` references are well formed (they are resolved at run time)."""
-    stripped = ENV_REFERENCE.sub("", value)
-    if "${" in stripped:
-        raise SettingsError(f"{where}: malformed environment reference in {value!r}; write ${{NAME}}")
-    return value
-
-
-def _string_table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
-    value = raw.get(key, {})
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"{where} must be a table of names to text, got {value!r}")
-    table = {}
-    for name, item in value.items():
-        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
-            raise SettingsError(f"{where}.{name} must be text or a number, got {item!r}")
-        table[str(name)] = _env_checked(str(item), f"{where}.{name}")
-    return table
-
-
-def _whole(raw: Mapping[str, Any], key: str, where: str, low: int, high: int, default: int) -> int:
-    value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise SettingsError(f"{where} must be a whole number from {low} to {high}, got {value!r}")
-    return value
-
-
-def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float, minimum: float) -> float:
-    value = raw.get(key, default)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum or value > 86_400:
-        raise SettingsError(f"{where} must be a number of seconds from {minimum:g} to 86400, got {value!r}")
-    return float(value)
-
-
-def _check_timezone(name: str, where: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise SettingsError(f"{where}: unknown time zone {name!r}") from error
-
-
-def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"[{key}] must be a table, got {value!r}")
-    return value
-
-
-def _string(raw: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = raw.get(key, default)
-    if value is None:
-        raise SettingsError(f"{where} is required")
-    if not isinstance(value, str) or not value.strip():
-        raise SettingsError(f"{where} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _non_negative(raw: Mapping[str, Any], key: str, where: str, default: float, positive: bool = False) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (positive and value == 0):
-        bound = "a number above 0" if positive else "a number >= 0"
-        raise SettingsError(f"{where} must be {bound}, got {value!r}")
-    return float(value)
-
-
-def _reject_unknown(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    unknown = sorted(set(raw) - set(allowed))
-    if unknown:
-        raise SettingsError(f"{where}: unknown settings {unknown}; allowed: {list(allowed)}")
+def setting_path(loc: tuple[str | int, ...], raw: Mapping[str, Any]) -> str:
+    """A validation location as the user writes the setting: `lake.root`, `[run]`, `sources.shop.url`."""
+    if not loc:
+        return "top level"
+    head, rest = str(loc[0]), list(loc[1:])
+    if head == "sources" and rest and isinstance(rest[0], int):
+        index = rest.pop(0)
+        entries = raw.get("sources")
+        entry = entries[index] if isinstance(entries, (list, tuple)) and index < len(entries) else None
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        label = f"sources.{name}" if isinstance(name, str) and name.strip() else f"sources[{index}]"
+        if rest and rest[0] in KIND_TABLES:
+            rest.pop(0)  # an http/sql source's own keys sit in its [[sources]] table
+        return ".".join([label, *map(str, rest)])
+    if not rest and head in TOP_TABLES:
+        return f"[{head}]"
+    return ".".join([head, *map(str, rest)])

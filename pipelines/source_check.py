@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from itertools import islice
@@ -33,7 +32,7 @@ def first_batch(source: SourceSettings, base_dir: Path) -> list[RawRecord]:
     """The records of a source's first page (http), batch (sql) or up to 1000 records (files), from the start."""
     limit = FILE_BATCH
     if source.http is not None:
-        source = dataclasses.replace(source, http=dataclasses.replace(source.http, max_pages=1))
+        source = source.model_copy(update={"http": source.http.model_copy(update={"max_pages": 1})})
         limit = None
     elif source.sql is not None:
         limit = source.sql.batch_size

@@ -94,3 +94,89 @@ def test_model_tier_is_read_and_a_bad_one_named() -> None:
     assert parse_settings({"model": {"tier": "accurate"}, "sources": [SOURCE]}).model_tier == "accurate"
     with pytest.raises(SettingsError, match=r"model.tier must be one of \['fast', 'accurate'\], got 'precise'"):
         parse_settings({"model": {"tier": "precise"}, "sources": [SOURCE]})
+
+
+def test_a_config_with_only_the_required_keys_gets_every_default(tmp_path: Path) -> None:
+    config = tmp_path / "causa.toml"
+    config.write_text('[[sources]]\nname = "r"\nkind = "files"\npath = "in/*.csv"\nchannel = "review"\n'
+                      '[sources.fields]\nid = "id"\ntext = "t"\ncreated_at = "c"\n')
+    settings = load_settings(config)
+    assert settings.model_version == "promoted" and settings.model_tier == "fast"
+    assert settings.lake_root == tmp_path / "lake" and settings.registry_root == tmp_path / "lake" / "models"
+    assert (settings.executor, settings.dask_address, settings.batch_rows, settings.batches_in_flight) == (
+        "local", None, 20_000, 2)
+    assert (settings.lock_wait_seconds, settings.lock_stale_hours, settings.duplicate_window_hours) == (60, 12, 24)
+    source = settings.sources[0]
+    assert (source.file_format, source.encoding, source.rating_scale, source.timezone) == (None, "utf-8-sig", 5, "UTC")
+
+
+def test_an_unknown_key_is_refused_by_name_in_every_table() -> None:
+    with pytest.raises(SettingsError, match=r"\[model\]: unknown settings \['verison'\]; allowed: \['version'"):
+        parse_settings({"model": {"verison": "v1"}, "sources": [SOURCE]})
+    with pytest.raises(SettingsError, match=r"\[lake\]: unknown settings \['rot'\]"):
+        parse_settings({"lake": {"rot": "x"}, "sources": [SOURCE]})
+    http = {**SOURCE, "kind": "http", "url": "https://api.example.com/reviews", "pagination": {"size": 10}}
+    del http["path"]
+    with pytest.raises(SettingsError, match=r"sources\.reviews\.pagination: unknown settings \['size'\]"):
+        parse_settings({"sources": [http]})
+
+
+def test_an_unknown_encoding_is_refused_at_load_naming_the_source(tmp_path: Path) -> None:
+    config = tmp_path / "causa.toml"
+    config.write_text('[[sources]]\nname = "reviews"\nkind = "files"\npath = "nowhere/*.csv"\nchannel = "review"\n'
+                      'encoding = "utf-9"\n[sources.fields]\nid = "id"\ntext = "t"\ncreated_at = "c"\n')
+    with pytest.raises(SettingsError, match=r"^sources\.reviews\.encoding: unknown text encoding 'utf-9'$"):
+        load_settings(config)
+    for bytes_codec in ("base64", "zlib"):
+        with pytest.raises(SettingsError, match=rf"unknown text encoding '{bytes_codec}'"):
+            parse_settings({"sources": [{**SOURCE, "encoding": bytes_codec}]})
+    assert parse_settings({"sources": [{**SOURCE, "encoding": "cp1251"}]}).sources[0].encoding == "cp1251"
+
+
+def test_a_bad_time_zone_is_named_with_its_source() -> None:
+    with pytest.raises(SettingsError, match=r"^sources\.reviews\.timezone: unknown time zone 'Europe/Atlantis'$"):
+        parse_settings({"sources": [{**SOURCE, "timezone": "Europe/Atlantis"}]})
+    assert parse_settings({"sources": [{**SOURCE, "timezone": "Europe/Lisbon"}]}).sources[0].timezone == "Europe/Lisbon"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"lake": {"root": "s4://bucket/lake"}, "model": {"registry": "m"}},
+         r"lake\.root: no filesystem knows s4://"),
+        ({"run": {"executor": "dask", "dask_address": "http://10.0.0.5:8786"}},
+         r"run\.dask_address must be a Dask scheduler address .*got 'http://10\.0\.0\.5:8786'"),
+        ({"privacy": {"salt_env": "CAUSA SALT"}}, r"privacy\.salt_env must be an environment variable name"),
+        ({"privacy": {"production": "yes"}}, r"privacy\.production must be true or false, got 'yes'"),
+    ],
+)
+def test_settings_that_can_be_checked_without_running_are_checked_at_load(raw: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings({**raw, "sources": [SOURCE]})
+
+
+def test_an_unknown_database_dialect_is_named() -> None:
+    sql = {**SOURCE, "kind": "sql", "url": "postgress://db/feedback", "query": "select 1", "watermark_column": "at"}
+    del sql["path"]
+    with pytest.raises(SettingsError, match=r"sources\.reviews\.url: unknown database dialect 'postgress'"):
+        parse_settings({"sources": [sql]})
+    assert parse_settings({"sources": [{**sql, "url": "postgresql+psycopg://db/feedback"}]}).sources[0].sql.url
+
+
+def test_the_error_is_a_settings_error_listing_every_wrong_setting() -> None:
+    with pytest.raises(SettingsError) as raised:
+        parse_settings({"run": {"batch_rows": 0}, "sources": [{**SOURCE, "rating_scale": 1, "timezone": "Mars"}]})
+    assert type(raised.value) is SettingsError and raised.value.__cause__ is None
+    assert str(raised.value).splitlines() == [
+        "run.batch_rows must be a whole number >= 1, got 0",
+        "sources.reviews.rating_scale must be a whole number from 2 to 100, got 1",
+        "sources.reviews.timezone: unknown time zone 'Mars'",
+    ]
+
+
+def test_source_fields_read_like_a_mapping_of_the_mapped_fields() -> None:
+    fields = parse_settings({"sources": [SOURCE]}).sources[0].fields
+    assert (fields["id"], fields.get("rating"), fields.get("rating", "stars")) == ("id", None, "stars")
+    assert "text" in fields and "rating" not in fields and "colour" not in fields
+    with pytest.raises(KeyError):
+        fields["rating"]
