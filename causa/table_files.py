@@ -1,8 +1,13 @@
-"""Reading and writing the user-facing files of the CLI: CSV, JSONL or Parquet by suffix."""
+"""Local files: the CLI's CSV, JSONL or Parquet tables, and the atomic write (with fsync) every local file goes through."""
 
 from __future__ import annotations
 
+import json
+import os
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -30,12 +35,65 @@ def read_table_file(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Writes a Parquet file through a temporary name, so a reader never sees half a file."""
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` to write; on success it is published whole (see `publish_file`).
+
+    The temporary file is created empty with the usual permissions (0666 less the umask); on an error it is removed
+    and `path` is left as it was, so a reader sees the old or the new file, never a part of one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, temporary)
-    temporary.replace(path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield temporary
+        publish_file(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def publish_file(temporary: Path | str, path: Path) -> None:
+    """Moves a finished file over `path` durably: fsync of the file, one atomic rename, fsync of the folder."""
+    with open(temporary, "rb") as written:
+        os.fsync(written.fileno())
+    os.replace(temporary, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flushes a folder's entries (a rename in it) to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Writes a local file so that readers see the old or the new content, never a part (see `atomic_path`)."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """`write_bytes_atomically` of UTF-8 text."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def json_text(data: Any) -> str:
+    """The JSON causa's side files hold: sorted keys, one-space indent, UTF-8 as is, a final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Writes `json_text(data)` to a local file atomically."""
+    write_text_atomically(path, json_text(data))
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Writes a Parquet file atomically, so a reader never sees half a file."""
+    with atomic_path(path) as temporary:
+        pq.write_table(table, temporary)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -57,7 +115,5 @@ def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
     for column in safe.columns:
         if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise_cell)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    safe.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180: a bare CR is quoted
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        safe.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180: a bare CR is quoted

@@ -20,6 +20,7 @@ from causa.nlp.cues import load_resources
 from causa.nlp.encoder import EncoderHeads
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.model import FeedbackModel
+from causa.table_files import write_json_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +49,22 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
     directory.mkdir(parents=True, exist_ok=True)
     sio.dump({"sentiment": model.sentiment_model_, "causes": model.cause_model_}, directory / ESTIMATORS_FILE)
     for name, (terms, idf) in model.featurizer_.vocabularies().items():
-        _write_json(directory / f"{name}_vocabulary.json", terms)
+        write_json_atomically(directory / f"{name}_vocabulary.json", terms)
         np.save(directory / f"{name}_idf.npy", np.asarray(idf, dtype=np.float64), allow_pickle=False)
     for stale in (directory / LEMMAS_DIR, directory / RESOURCES_DIR, directory / ENCODER_HEADS_DIR):
         if stale.exists():
             shutil.rmtree(stale)
     for lang, table in (model.lemma_tables or {}).items():
-        _write_json(directory / LEMMAS_DIR / f"{lang}.json", dict(table))
+        write_json_atomically(directory / LEMMAS_DIR / f"{lang}.json", dict(table))
     if model.encoder_heads_ is not None:
         (directory / ENCODER_HEADS_DIR).mkdir()
         for name, array in model.encoder_heads_.arrays().items():
             np.save(directory / ENCODER_HEADS_DIR / f"{name}.npy", np.asarray(array), allow_pickle=False)
     resource_dir = directory / RESOURCES_DIR
     for lang, res in model.resources.items():
-        _write_json(resource_dir / "cues" / f"{lang}.json", dict(res.cues))
-        _write_json(resource_dir / "lexicons" / f"{lang}.json", dict(res.lexicon))
-    _write_json(
+        write_json_atomically(resource_dir / "cues" / f"{lang}.json", dict(res.cues))
+        write_json_atomically(resource_dir / "lexicons" / f"{lang}.json", dict(res.lexicon))
+    write_json_atomically(
         directory / MODEL_FILE,
         {
             "causes": list(model.causes),
@@ -83,7 +84,7 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
         },
     )
     manifest = {**(metadata or {}), "files": file_hashes(directory)}
-    _write_json(directory / MANIFEST_FILE, manifest)
+    write_json_atomically(directory / MANIFEST_FILE, manifest)
     return manifest
 
 
@@ -185,8 +186,3 @@ def manifest_problems(directory: Path, recorded: Mapping[str, str]) -> list[str]
     problems += [f"{name} missing" for name in recorded if name not in actual]
     problems += [f"{name} not in the manifest" for name in actual if name not in recorded]
     return sorted(problems)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -179,9 +179,10 @@ def find_alerts(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
 @task(cache_policy=NO_CACHE)
 def report(lake: Lake, model: FeedbackModel) -> Path | None:
     """Writes `<lake root>/report.html`; a failing report is logged, it does not fail the night."""
-    from causa.storage.report import REPORT_NAME, write_report
+    from causa.storage.layout import report_path
+    from causa.storage.report import write_report
 
-    output = lake.root / REPORT_NAME
+    output = report_path(lake.root)
     if not lake.partitions(daily_summary_spec(model.causes)):
         get_run_logger().info("no report: the lake has no daily_summary yet")
         return None

@@ -9,6 +9,7 @@ import duckdb
 from causa.pipelines.flows import RunResult
 from causa.storage.filesystem import RemotePath
 from causa.storage.lake import Lake
+from causa.storage.layout import report_path, table_dir, table_glob
 from causa.storage.schemas import ALERTS, DAILY_SUMMARY, FEEDBACK, QUARANTINE, RUNS, SCORED
 
 TABLE_NAMES = {spec.name for spec in (FEEDBACK, SCORED, DAILY_SUMMARY, ALERTS, RUNS, QUARANTINE)}
@@ -22,19 +23,19 @@ def run_summary_text(result: RunResult) -> str:
     if isinstance(result.lake_root, RemotePath):
         return "\n".join(lines + remote_lake_lines(result.lake_root)) + "\n"
     root = Path(result.lake_root)
-    if (root / "scored").is_dir():
+    if table_dir(root, SCORED.name).is_dir():
         lines += lake_totals(root)
     tables = sorted(child.name for child in root.iterdir() if child.is_dir() and child.name in TABLE_NAMES)
     lines.append(f"tables: {root.resolve()}/{{{','.join(tables)}}}")
-    if (root / "report.html").is_file():
-        lines.append(f"report: {(root / 'report.html').resolve()}")
+    if report_path(root).is_file():
+        lines.append(f"report: {report_path(root).resolve()}")
     return "\n".join(lines) + "\n"
 
 
 def lake_totals(root: Path) -> list[str]:
     """Counts over the whole lake by language, sentiment and cause."""
-    feedback = f"read_parquet('{root}/feedback/*/*.parquet', hive_partitioning = true)"
-    scored = f"read_parquet('{root}/scored/*/*.parquet', hive_partitioning = true)"
+    feedback = f"read_parquet('{table_glob(root, FEEDBACK.name)}', hive_partitioning = true)"
+    scored = f"read_parquet('{table_glob(root, SCORED.name)}', hive_partitioning = true)"
     with duckdb.connect() as db:
         return _totals(db, feedback, scored)
 
@@ -44,14 +45,14 @@ def remote_lake_lines(root: RemotePath) -> list[str]:
     lake = Lake(root)
     tables = sorted(child.name for child in root.iterdir() if child.name in TABLE_NAMES)
     lines = []
-    if "feedback" in tables and "scored" in tables:
+    if FEEDBACK.name in tables and SCORED.name in tables:
         with duckdb.connect() as db:
             db.register("feedback_rows", lake.dataset(FEEDBACK).to_table(columns=["language"]))
             db.register("scored_rows", lake.dataset(SCORED).to_table(columns=["sentiment", "causes"]))
             lines += _totals(db, "feedback_rows", "scored_rows")
     lines.append(f"tables: {root}/{{{','.join(tables)}}}")
-    if (root / "report.html").is_file():
-        lines.append(f"report: {root / 'report.html'}")
+    if report_path(root).is_file():
+        lines.append(f"report: {report_path(root)}")
     return lines
 
 

@@ -48,6 +48,7 @@ from causa.pipelines.setting_checks import (
     wrong,
 )
 from causa.storage.filesystem import OPTION_SCHEMES, LakeLocationError, RemotePath, is_remote
+from causa.storage.layout import models_dir
 from causa.storage.schemas import CHANNELS
 
 SAMPLE_PREFIX = "sample:"
@@ -400,7 +401,7 @@ class Settings:
     @property
     def registry_root(self) -> Path:
         """Where trained model versions and the promoted pointer live."""
-        return self.model_registry if self.model_registry is not None else self.lake_root / "models"
+        return self.model_registry if self.model_registry is not None else models_dir(self.lake_root)
 
     @property
     def lock_root(self) -> Path:

@@ -25,7 +25,8 @@ from typing import Iterable, Sequence
 import pandas as pd
 from scipy import stats
 
-from causa.storage.schemas import ALERTS, DEFAULT_CAUSES, SCHEMA_VERSION
+from causa.nlp.taxonomy import DEFAULT_CAUSES
+from causa.storage.schemas import ALERTS, SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from causa.table_files import publish_file
+from causa.table_files import write_bytes_atomically as write_local_bytes_atomically
+
 logger = logging.getLogger(__name__)
 
 OPTION_SCHEMES = {"s3": pafs.S3FileSystem, "gs": pafs.GcsFileSystem, "gcs": pafs.GcsFileSystem}
@@ -293,13 +296,10 @@ def publish_parquet(
                 writer.write_batch(batch)
         if isinstance(target, RemotePath):
             _upload(Path(temp_name), target)
-            return
-        with open(temp_name, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temp_name, target)
+        else:
+            publish_file(temp_name, target)
     finally:
         Path(temp_name).unlink(missing_ok=True)
-    fsync_dir(target.parent)
 
 
 def _upload(local: Path, target: RemotePath) -> None:
@@ -311,26 +311,9 @@ def _upload(local: Path, target: RemotePath) -> None:
 
 
 def write_bytes_atomically(path: LakePath, data: bytes) -> None:
-    """Local: temp file beside the target, fsync, rename. Object store: one PUT of the whole object."""
+    """Local: causa.table_files.write_bytes_atomically (temp file beside the target, fsync, rename). Object store:
+    one PUT of the whole object."""
     if isinstance(path, RemotePath):
         path.write_bytes(data)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_local_bytes_atomically(path, data)

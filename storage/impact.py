@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from causa.storage.schemas import DEFAULT_CAUSES
+from causa.nlp.taxonomy import DEFAULT_CAUSES
+from causa.storage.service_metrics import csat_satisfied, nps_score, rating_on_five
 
 METRICS: tuple[str, ...] = ("rating", "csat", "nps")
 IMPACT_COLUMNS = [
@@ -33,14 +34,10 @@ Z_95 = float(stats.norm.ppf(0.975))
 
 def feedback_metrics(rows: pd.DataFrame) -> pd.DataFrame:
     """Per item: rating on 1-5 (`rating_5`), CSAT satisfied 0/1 (`csat_ok`), NPS score -100/0/100 (`nps_score`)."""
-    rating = rows["rating"].astype("float64")
-    scale = rows["rating_scale"].astype("float64").fillna(5.0)
     out = pd.DataFrame(index=rows.index)
-    out["rating_5"] = (1.0 + (rating - 1.0) * 4.0 / (scale - 1.0)).where(rating.notna())
-    csat = rows["csat"].astype("float64")
-    out["csat_ok"] = (csat >= 4).astype("float64").where(csat.notna())
-    nps = rows["nps"].astype("float64")
-    out["nps_score"] = pd.Series(np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0), index=rows.index).where(nps.notna())
+    out["rating_5"] = rating_on_five(rows["rating"], rows["rating_scale"])
+    out["csat_ok"] = csat_satisfied(rows["csat"])
+    out["nps_score"] = nps_score(rows["nps"])
     return out
 
 

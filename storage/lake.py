@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import time
 import uuid
@@ -24,12 +23,12 @@ from causa.storage.filesystem import (
     LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
     read_parquet,
 )
+from causa.storage.layout import (
+    PARTITION_FILE, partition_day, partition_file, staging_dir, staging_prefix, staging_writer, table_dir,
+)
 from causa.storage.schemas import TableSpec
 
 logger = logging.getLogger(__name__)
-
-PARTITION_FILE = "part-0.parquet"
-STAGING_DIR = ".staging"
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,8 @@ class WriteStats:
 
 
 class Lake:
-    """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files.
+    """A folder of tables; each table is a folder of `<partition_column>=<date>/part-0.parquet` files (see
+    causa.storage.layout).
 
     `root` is a local folder, or an object-store URL / RemotePath (s3://bucket/prefix; see causa.storage.filesystem).
     Batches being staged and files being written wait in `<root>/.staging` for a local lake, and in the local
@@ -56,32 +56,26 @@ class Lake:
         elif isinstance(self.root, RemotePath):
             self.staging_dir = default_scratch(self.root)
         else:
-            self.staging_dir = self.root / STAGING_DIR
+            self.staging_dir = staging_dir(self.root)
 
     def table_path(self, spec: TableSpec) -> LakePath:
-        return self.root / spec.name
+        return table_dir(self.root, spec.name)
 
     def partition_path(self, spec: TableSpec, day: date) -> LakePath:
-        return self.table_path(spec) / f"{spec.partition_column}={day.isoformat()}" / PARTITION_FILE
+        return partition_file(self.root, spec.name, spec.partition_column, day)
 
     def partitions(self, spec: TableSpec) -> list[date]:
         """The dates that have a partition file, oldest first."""
-        table_dir = self.table_path(spec)
-        prefix = f"{spec.partition_column}="
-        if isinstance(table_dir, RemotePath):  # one listing instead of a request per partition
-            found = {str(path)[len(str(table_dir)) + 1 :] for path in table_dir.files()}
-            return sorted(
-                date.fromisoformat(name[len(prefix) : -len(PARTITION_FILE) - 1])
-                for name in found
-                if name.startswith(prefix) and name.endswith("/" + PARTITION_FILE) and name.count("/") == 1
-            )
-        if not table_dir.is_dir():
-            return []
-        return sorted(
-            date.fromisoformat(child.name[len(prefix) :])
-            for child in table_dir.iterdir()
-            if child.name.startswith(prefix) and (child / PARTITION_FILE).is_file()
-        )
+        folder = self.table_path(spec)
+        column = spec.partition_column
+        if isinstance(folder, RemotePath):  # one listing instead of a request per partition
+            found = [str(path)[len(str(folder)) + 1 :].split("/") for path in folder.files()]
+            days = [partition_day(column, parts[0]) for parts in found if parts[1:] == [PARTITION_FILE]]
+        elif folder.is_dir():
+            days = [partition_day(column, child.name) for child in folder.iterdir() if (child / PARTITION_FILE).is_file()]
+        else:
+            days = []
+        return sorted(day for day in days if day is not None)
 
     def read_partition(self, spec: TableSpec, day: date, columns: Sequence[str] | None = None) -> pa.Table:
         """One partition's rows (only `columns` when given); a missing partition reads as no rows."""
@@ -119,7 +113,8 @@ class Lake:
         """Merge rows into their partitions by key: new keys are added, changed rows replaced, equal rows kept.
 
         `partition_values` gives each row's partition date. A partition whose content would not change is not
-        rewritten, so repeating a write leaves the files exactly as they were.
+        rewritten, so repeating a write leaves the files exactly as they were. Rows with a null key are refused
+        (NullKeyError) before anything is written.
         """
         staged = self.stage(spec)
         try:
@@ -153,6 +148,7 @@ class Lake:
         No rows removes the partition. A partition already equal to `rows` (but for volatile columns) is left as it
         is, so repeating a write changes no file. Returns whether anything changed.
         """
+        refuse_null_keys(rows, spec)
         rows = _conform(rows, spec.schema)
         target = self.partition_path(spec, day)
         if rows.num_rows == 0:
@@ -174,7 +170,7 @@ class Lake:
     def _replace_partition(self, spec: TableSpec, day: date, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the partition in staging, then publish it whole (local: one atomic rename; object store: one upload)."""
         publish_parquet(
-            self.partition_path(spec, day), spec.schema, batches, self.staging_dir, prefix=f"{spec.name}-{os.getpid()}-"
+            self.partition_path(spec, day), spec.schema, batches, self.staging_dir, prefix=staging_prefix(spec.name)
         )
 
 
@@ -188,19 +184,20 @@ class StagedRows:
     def __init__(self, lake: Lake, spec: TableSpec) -> None:
         self.lake = lake
         self.spec = spec
-        self.folder = lake.staging_dir / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.folder = lake.staging_dir / f"{staging_prefix(spec.name)}{uuid.uuid4().hex[:12]}"
         self.files: dict[date, list[Path]] = {}
         self.rows_offered = 0
 
     def add(self, rows: pa.Table, partition_values: pa.Array) -> None:
         """Stage rows; `partition_values` gives each row's partition date."""
         spec = self.spec
+        refuse_null_keys(rows, spec)
         rows = _conform(rows, spec.schema)
         if len(partition_values) != rows.num_rows:
             raise ValueError(f"{spec.name}: {len(partition_values)} partition values for {rows.num_rows} rows")
         days = pc.cast(partition_values, pa.date32())
         if days.null_count:
-            raise ValueError(f"{spec.name}: {days.null_count} rows have no {spec.partition_column}")
+            raise ValueError(f"{spec.name}: {days.null_count} of {rows.num_rows} rows have no {spec.partition_column}")
         for day in sorted(set(days.unique().to_pylist())):
             files = self.files.setdefault(day, [])
             path = self.folder / day.isoformat() / f"{len(files):06d}.parquet"
@@ -310,8 +307,9 @@ def _changed_keys(incoming: dict[str, int], stored: dict[str, int]) -> pa.Array:
 
 
 def _keys(table: pa.Table, spec: TableSpec) -> pa.Array:
-    """Each row's key as one string (key columns joined by a unit separator; a null reads as empty)."""
-    parts = [pc.fill_null(pc.cast(table.column(name), pa.string()), "") for name in spec.key]
+    """Each row's key as one string (key columns joined by a unit separator; they hold no nulls, see
+    `refuse_null_keys`)."""
+    parts = [pc.cast(table.column(name), pa.string()) for name in spec.key]
     joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
@@ -323,7 +321,7 @@ def latest_by_key(rows: pa.Table, spec: TableSpec) -> pa.Table:
 
 
 def _key(row: dict, spec: TableSpec) -> tuple[str, ...]:
-    return tuple("" if row[column] is None else str(row[column]) for column in spec.key)
+    return tuple(str(row[column]) for column in spec.key)
 
 
 def _comparable(row: dict, spec: TableSpec) -> str:
@@ -342,18 +340,32 @@ def _conform(table: pa.Table, schema: pa.Schema, fill_missing: bool = False) -> 
         raise ValueError(f"table is missing columns {missing}; it has {table.column_names}")
     for name in missing:
         table = table.append_column(name, pa.nulls(table.num_rows, type=schema.field(name).type))
+    for field in schema:
+        if not field.nullable and table.column(field.name).null_count:
+            raise ValueError(f"column {field.name} is declared not null but {table.column(field.name).null_count} "
+                             f"of {table.num_rows} rows have none")
     return table.select(schema.names).cast(schema)
 
 
-_STAGED_BY = re.compile(r"-(\d+)-[^-]*(\.parquet)?$")
+class NullKeyError(ValueError):
+    """Rows offered to the lake with a null in a key column; the message names the table, the column and the count."""
+
+
+def refuse_null_keys(rows: pa.Table, spec: TableSpec) -> None:
+    """Raises NullKeyError when a key column of `rows` holds a null: a row without its key cannot be merged."""
+    for column in spec.key:
+        if column in rows.column_names and rows.column(column).null_count:
+            count = rows.column(column).null_count
+            raise NullKeyError(f"{spec.name}: {count} of {rows.num_rows} rows have no {column}, a key column: "
+                               "refused, nothing was written")
 
 
 def _writer_alive(path: Path) -> bool:
     """Whether the process writing this staging file or folder (its pid is in the name) still runs."""
     from causa.storage.lock import _process_alive
 
-    match = _STAGED_BY.search(path.name)
-    if match is None:
+    writer = staging_writer(path.name)
+    if writer is None:
         return time.time() - path.stat().st_mtime < 3600
-    return _process_alive(int(match.group(1)))
+    return _process_alive(writer)
 

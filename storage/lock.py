@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from causa.storage.layout import LOCK_FILE, lock_path
+
 logger = logging.getLogger(__name__)
 
-LOCK_FILE = ".causa.lock"
 DEFAULT_WAIT_SECONDS = 60.0
 DEFAULT_STALE_AFTER_SECONDS = 12 * 3600.0
 POLL_SECONDS = 0.2
@@ -85,7 +86,7 @@ class LakeLock:
         if stale_after_seconds <= 0:
             raise ValueError(f"stale_after_seconds must be > 0, got {stale_after_seconds!r}")
         self.root = Path(root)
-        self.path = self.root / LOCK_FILE
+        self.path = lock_path(self.root)
         self.purpose = purpose
         self.wait_seconds = wait_seconds
         self.stale_after_seconds = stale_after_seconds

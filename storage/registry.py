@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from causa.nlp.model_store import MANIFEST_FILE, file_hashes, manifest_problems
-from causa.storage.files import write_json_atomically
+from causa.table_files import write_json_atomically, write_text_atomically
 
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
@@ -111,14 +111,14 @@ class ModelRegistry:
         target = self.root / version
         if target.exists():
             raise RegistryError(f"model version {version!r} already exists in {self.root}; choose another --name")
-        _write_json(staging / METRICS_FILE, dict(metrics))
-        (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        write_json_atomically(staging / METRICS_FILE, dict(metrics))
+        write_text_atomically(staging / CARD_FILE, card)
         manifest_path = staging / MANIFEST_FILE
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
         manifest.update(metadata)
         manifest["version"] = version
         manifest["files"] = file_hashes(staging)
-        _write_json(manifest_path, manifest)
+        write_json_atomically(manifest_path, manifest)
         os.rename(staging, target)
         return target
 
@@ -194,7 +194,3 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in the environment and no passwd entry (some containers)
         return f"uid {os.getuid()}"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from causa.table_files import write_csv
+from causa.table_files import atomic_path, write_csv
 from causa.storage.lake import Lake
-from causa.storage.schemas import FEEDBACK, SCORED
+from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED
 
 LABEL_COLUMNS = ("sentiment", "causes")
 SUFFIXES = (".csv", ".jsonl")
@@ -28,7 +28,7 @@ def review_queue(lake: Lake, n: int) -> pd.DataFrame:
         raise ValueError(f"the lake at {lake.root} has no scored items; run `causa run` first")
     feedback = lake.read(FEEDBACK).to_pandas()[["feedback_id", "text", "language", "channel", "source", "created_at"]]
     frame = scored.merge(feedback, on="feedback_id", how="inner")
-    ordered = np.sort(frame[["p_negative", "p_neutral", "p_positive"]].to_numpy(dtype=float), axis=1)
+    ordered = np.sort(frame[list(PROBABILITY_COLUMNS)].to_numpy(dtype=float), axis=1)
     frame["margin"] = ordered[:, -1] - ordered[:, -2]
     frame = frame.sort_values(["needs_review", "margin", "feedback_id"], ascending=[False, True, True]).head(n)
     return pd.DataFrame({
@@ -40,9 +40,7 @@ def review_queue(lake: Lake, n: int) -> pd.DataFrame:
         "created_at": frame["created_at"].astype(str),
         "predicted_sentiment": frame["sentiment"],
         "predicted_causes": [";".join(causes) for causes in frame["causes"]],
-        "p_negative": frame["p_negative"].round(3),
-        "p_neutral": frame["p_neutral"].round(3),
-        "p_positive": frame["p_positive"].round(3),
+        **{name: frame[name].round(3) for name in PROBABILITY_COLUMNS},
         "margin": frame["margin"].round(3),
         "needs_review": frame["needs_review"],
         "model_version": frame["model_version"],
@@ -60,4 +58,5 @@ def write_queue(frame: pd.DataFrame, path: Path) -> None:
     if suffix == ".csv":
         write_csv(frame, path)  # formula-like cells neutralised: customers wrote this text
     else:
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        with atomic_path(path) as temporary:
+            frame.to_json(temporary, orient="records", lines=True, force_ascii=False)

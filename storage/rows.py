@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 
@@ -17,6 +17,7 @@ from causa.storage.repeats import RepeatIndex, TextItem
 from causa.storage.identity import author_hash, content_id, feedback_id
 from causa.storage.lake import Lake
 from causa.storage.schemas import FEEDBACK, QUARANTINE, SCHEMA_VERSION, SCORED
+from causa.storage.score_columns import cause_score_lists, score_columns
 
 logger = logging.getLogger(__name__)
 
@@ -164,28 +165,18 @@ def dates_near(times: Iterable[datetime], window: timedelta) -> set[date]:
 
 
 def scored_rows(batch: FeedbackBatch, scores: Sequence[ItemScore], model_version: str, run_id: str) -> pa.Table:
-    """The scored table rows of a batch, in the batch's order."""
-    ids = batch.rows.column("feedback_id").to_pylist()
-    rows = [
-        {
-            "feedback_id": key,
-            "sentiment": score.sentiment,
-            "p_negative": score.probabilities["negative"],
-            "p_neutral": score.probabilities["neutral"],
-            "p_positive": score.probabilities["positive"],
-            "causes": list(score.causes),
-            "cause_scores": [{"cause": cause, "score": value} for cause, value in score.cause_scores.items()],
-            "evidence": [
-                asdict(span) for span in score.evidence
-            ],
-            "needs_review": score.needs_review,
-            "model_version": model_version,
-            "run_id": run_id,
-            "schema_version": SCHEMA_VERSION,
-        }
-        for key, score in zip(ids, scores)
-    ]
-    return pa.Table.from_pylist(rows, schema=SCORED.schema)
+    """The scored table rows of a batch, in the batch's order (one score per row)."""
+    if len(scores) != batch.rows.num_rows:
+        raise ValueError(f"got {len(scores)} scores for a batch of {batch.rows.num_rows} rows")
+    columns = {
+        "feedback_id": batch.rows.column("feedback_id").to_pylist(),
+        **score_columns(scores),
+        "cause_scores": cause_score_lists(scores),
+        "model_version": [model_version] * len(scores),
+        "run_id": [run_id] * len(scores),
+        "schema_version": [SCHEMA_VERSION] * len(scores),
+    }
+    return pa.Table.from_pydict(columns, schema=SCORED.schema)
 
 
 def quarantine_rows(rejected: Sequence[Rejected], run_id: str) -> pa.Table:

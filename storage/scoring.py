@@ -13,7 +13,8 @@ from causa.nlp.language import LanguageDetector, detect_with_hints
 from causa.nlp.model import FeedbackModel, ItemScore
 from causa.nlp.taxonomy import SENTIMENTS
 from causa.table_files import read_table_file, write_parquet
-from causa.storage.schemas import EVIDENCE_TYPE
+from causa.storage.schemas import EVIDENCE_TYPE, probability_column
+from causa.storage.score_columns import cause_score_columns, score_columns
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def score_output_schema(causes: tuple[str, ...]) -> pa.Schema:
             ("id", pa.string()),
             ("language", pa.string()),
             ("sentiment", pa.string()),
-            *[(f"p_{sentiment}", pa.float32()) for sentiment in SENTIMENTS],
+            *[(probability_column(sentiment), pa.float32()) for sentiment in SENTIMENTS],
             ("causes", pa.list_(pa.string())),
             *[(f"score_{cause}", pa.float32()) for cause in causes],
             ("evidence", EVIDENCE_TYPE),
@@ -69,17 +70,5 @@ def score_texts(model: FeedbackModel, texts: Sequence[str], languages: Sequence[
 
 def score_table(ids: list[str], languages: list[str], scores: list[ItemScore], causes: tuple[str, ...]) -> pa.Table:
     """The output rows in `score_output_schema`, built column by column."""
-    columns = {
-        "id": ids,
-        "language": languages,
-        "sentiment": [score.sentiment for score in scores],
-        **{f"p_{sentiment}": [score.probabilities[sentiment] for score in scores] for sentiment in SENTIMENTS},
-        "causes": [list(score.causes) for score in scores],
-        **{f"score_{cause}": [score.cause_scores[cause] for score in scores] for cause in causes},
-        "evidence": [
-            [{"cause": span.cause, "start": span.start, "end": span.end, "text": span.text} for span in score.evidence]
-            for score in scores
-        ],
-        "needs_review": [score.needs_review for score in scores],
-    }
+    columns = {"id": ids, "language": languages, **score_columns(scores), **cause_score_columns(scores, causes)}
     return pa.Table.from_pydict(columns, schema=score_output_schema(causes))

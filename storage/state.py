@@ -17,13 +17,11 @@ from pathlib import Path
 
 from causa.storage.files import write_json_atomically
 from causa.storage.filesystem import LakePath, RemotePath, lake_path
+from causa.storage.layout import LEDGER_FILE, WATERMARK_FILE, state_dir
 from typing import Any, Mapping
 
 logger = logging.getLogger(__name__)
 
-STATE_DIR = "_state"
-WATERMARK_FILE = "watermark.json"
-LEDGER_FILE = "files.json"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}")
 
 Watermark = datetime | date | int | float | str
@@ -111,7 +109,7 @@ class StateStore:
     """Watermarks and file ledgers of the sources that feed one lake."""
 
     def __init__(self, lake_root: str | os.PathLike[str] | RemotePath) -> None:
-        self.root: LakePath = lake_path(lake_root) / STATE_DIR
+        self.root: LakePath = state_dir(lake_path(lake_root))
 
     def source_dir(self, source: str) -> LakePath:
         """The folder of one source's state; names that are not safe file names are slugged and hashed."""

@@ -9,7 +9,9 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow as pa
 
-from causa.storage.schemas import DEFAULT_CAUSES, SCHEMA_VERSION, SENTIMENTS
+from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS
+from causa.storage.schemas import SCHEMA_VERSION
+from causa.storage.service_metrics import csat_satisfied, nps_score, rating_on_five
 
 GROUP_COLUMNS = ["created_date", "source", "channel", "language"]
 FEEDBACK_COLUMNS = ("feedback_id", "source", "channel", "language", "rating", "rating_scale", "nps", "csat", "ces")
@@ -37,12 +39,9 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
         rows[f"n_{sentiment}"] = pc.equal(sentiments, sentiment).to_numpy(zero_copy_only=False).astype("int64")
     for cause, flags in cause_flags(scored.column("causes").take(right), causes).items():
         rows[f"cause_{cause}"] = flags
-    rows["rating_5"] = _rescale_to_five(rows["rating"], rows["rating_scale"])
-    rows["csat_answered"] = rows["csat"].notna()
-    rows["csat_satisfied"] = rows["csat"].ge(4) & rows["csat_answered"]
-    rows["nps_answered"] = rows["nps"].notna()
-    rows["nps_promoter"] = rows["nps"].ge(9) & rows["nps_answered"]
-    rows["nps_detractor"] = rows["nps"].le(6) & rows["nps_answered"]
+    rows["rating_5"] = rating_on_five(rows["rating"], rows["rating_scale"])
+    rows["csat_ok"] = csat_satisfied(rows["csat"])
+    rows["nps_score"] = nps_score(rows["nps"])
     grouped = rows.groupby(GROUP_COLUMNS, sort=True, dropna=False)
     counts = grouped.agg(
         n_feedback=("n_feedback", "sum"),
@@ -50,11 +49,10 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
         **{f"cause_{c}": (f"cause_{c}", "sum") for c in causes},
         n_rated=("rating_5", "count"),
         avg_rating=("rating_5", "mean"),
-        csat_answered=("csat_answered", "sum"),
-        csat_satisfied=("csat_satisfied", "sum"),
-        nps_answered=("nps_answered", "sum"),
-        nps_promoter=("nps_promoter", "sum"),
-        nps_detractor=("nps_detractor", "sum"),
+        csat_answered=("csat_ok", "count"),
+        csat_satisfied=("csat_ok", "sum"),
+        nps_answered=("nps_score", "count"),
+        nps_sum=("nps_score", "sum"),
         ces_avg=("ces", "mean"),
         n_ces=("ces", "count"),
     ).reset_index()
@@ -63,9 +61,7 @@ def daily_summary(feedback: pa.Table, scored: pa.Table, causes: Sequence[str] = 
     counts["n_csat"] = csat_answered.astype("int64")
     counts["n_nps"] = nps_answered.astype("int64")
     counts["csat_pct"] = (100.0 * counts.pop("csat_satisfied") / csat_answered).where(csat_answered > 0)
-    counts["nps"] = (
-        100.0 * (counts.pop("nps_promoter") - counts.pop("nps_detractor")) / nps_answered
-    ).where(nps_answered > 0)
+    counts["nps"] = (counts.pop("nps_sum") / nps_answered).where(nps_answered > 0)
     counts["ces_avg"] = counts["ces_avg"].astype("float64")
     total = counts["n_feedback"].astype("float64")
     counts["negative_pct"] = 100.0 * counts["n_negative"] / total
@@ -94,10 +90,3 @@ def cause_flags(causes: pa.ChunkedArray, names: Sequence[str]) -> dict[str, np.n
         found[parents[pc.equal(values, name).to_numpy(zero_copy_only=False)]] = 1
         flags[name] = found
     return flags
-
-
-def _rescale_to_five(rating: pd.Series, scale: pd.Series) -> pd.Series:
-    """Ratings on a 1..scale range mapped linearly to 1..5."""
-    rating = rating.astype("float64")
-    scale = scale.astype("float64").fillna(5.0)
-    return (1.0 + (rating - 1.0) * 4.0 / (scale - 1.0)).where(rating.notna())

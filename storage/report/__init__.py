@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -14,11 +12,9 @@ from causa.storage.report.data import ReportData, build_report_data
 from causa.storage.report.render import render_html
 from causa.storage.filesystem import RemotePath
 from causa.storage.lake import Lake
+from causa.table_files import write_text_atomically
 
 logger = logging.getLogger(__name__)
-
-REPORT_NAME = "report.html"
-
 
 def write_report(
     lake_root: Path | RemotePath, output: Path | RemotePath, analyser: TextAnalyser, causes: Sequence[str],
@@ -34,19 +30,9 @@ def write_report(
             output.write_bytes(page)
         logger.info("report for %s to %s written to %s", data.start, data.end, output)
         return data
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=output.parent, prefix=".report-", suffix=".html")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(render_html(data))
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, output)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomically(Path(output), render_html(data))
     logger.info("report for %s to %s written to %s", data.start, data.end, output)
     return data
 
 
-__all__ = ["REPORT_NAME", "ReportData", "build_report_data", "render_html", "write_report"]
+__all__ = ["ReportData", "build_report_data", "render_html", "write_report"]

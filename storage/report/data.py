@@ -18,7 +18,8 @@ from causa.nlp.themes import find_themes, stop_keys
 from causa.storage.alerts import detect_spikes, window_start
 from causa.storage.impact import cause_impact
 from causa.storage.lake import Lake
-from causa.storage.schemas import ALERTS, FEEDBACK, SCORED, SENTIMENTS, daily_summary_spec
+from causa.nlp.taxonomy import SENTIMENTS
+from causa.storage.schemas import ALERTS, FEEDBACK, SCORED, daily_summary_spec
 
 logger = logging.getLogger(__name__)
 

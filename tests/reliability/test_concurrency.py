@@ -14,7 +14,8 @@ import pytest
 
 from causa.pipelines.cli import main
 from causa.pipelines.flows import nightly
-from causa.storage.lock import LOCK_FILE, LakeLock, LakeLockedError
+from causa.storage.layout import LOCK_FILE
+from causa.storage.lock import LakeLock, LakeLockedError
 from tests.reliability.lakes import generate_source, rows_of, start_run, write_config
 
 pytestmark = [pytest.mark.reliability, pytest.mark.usefixtures("prefect_server")]

@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from causa.pipelines.flows import nightly
-from causa.storage.lock import LOCK_FILE
+from causa.storage.layout import LOCK_FILE
 from tests.reliability.lakes import (
     DATA_TABLES,
     RUN_DATE,

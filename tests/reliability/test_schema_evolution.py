@@ -13,7 +13,8 @@ import pytest
 
 import causa.storage.schemas as schemas
 from causa.storage.lake import Lake
-from causa.storage.schemas import DEFAULT_CAUSES, FEEDBACK, SCHEMA_VERSION, SCORED, TableSpec, daily_summary_spec
+from causa.nlp.taxonomy import DEFAULT_CAUSES
+from causa.storage.schemas import FEEDBACK, SCHEMA_VERSION, SCORED, TableSpec, daily_summary_spec
 from causa.storage.summary import daily_summary
 
 pytestmark = pytest.mark.reliability

@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from causa.storage.lake import Lake
+from causa.storage.lake import Lake, NullKeyError
 from causa.storage.schemas import TableSpec
 
 SPEC = TableSpec(
@@ -139,3 +139,27 @@ def test_discarded_staging_leaves_the_table_untouched(tmp_path) -> None:
     staged.add(rows(("a", 1, "r1")), days(DAY_1))
     staged.discard()
     assert lake.partitions(SPEC) == [] and staged.commit().rows_changed == 0
+
+
+def test_rows_with_a_null_key_are_refused_and_the_table_is_left_as_it_was(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    lake.upsert(SPEC, rows(("a", 1, "r1")), days(DAY_1))
+    path = lake.partition_path(SPEC, DAY_1)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    offered = pa.Table.from_pylist(
+        [{"item_id": None, "value": 2, "run_id": "r2"}, {"item_id": "b", "value": 3, "run_id": "r2"},
+         {"item_id": None, "value": 4, "run_id": "r2"}],
+        schema=SPEC.schema,
+    )
+    message = "items: 2 of 3 rows have no item_id"
+    with pytest.raises(NullKeyError, match=message):
+        lake.upsert(SPEC, offered, days(DAY_1, DAY_1, DAY_2))
+    staged = lake.stage(SPEC)
+    with pytest.raises(NullKeyError, match=message):
+        staged.add(offered, days(DAY_1, DAY_1, DAY_2))
+    assert staged.commit().rows_changed == 0
+    with pytest.raises(NullKeyError, match=message):
+        lake.overwrite(SPEC, DAY_1, offered)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert lake.partitions(SPEC) == [DAY_1] and lake.read(SPEC).column("item_id").to_pylist() == ["a"]
+    assert list((tmp_path / ".staging").iterdir()) == []

@@ -109,7 +109,8 @@ def test_bad_limits_are_named(tmp_path) -> None:
 
 
 def test_staging_files_of_dead_writers_are_discarded_and_live_ones_kept(tmp_path) -> None:
-    from causa.storage.lake import STAGING_DIR, Lake
+    from causa.storage.lake import Lake
+    from causa.storage.layout import STAGING_DIR
 
     staging = tmp_path / STAGING_DIR
     staging.mkdir()

@@ -13,7 +13,8 @@ import pytest
 
 from causa.storage.files import write_json_atomically
 from causa.storage.filesystem import RemotePath
-from causa.storage.lake import PARTITION_FILE, Lake
+from causa.storage.lake import Lake
+from causa.storage.layout import PARTITION_FILE
 from causa.storage.state import StateStore
 from tests.storage.test_lake import DAY_1, DAY_2, SPEC, days, rows
 
