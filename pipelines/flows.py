@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -15,12 +14,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyarrow as pa
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
 from prefect.futures import PrefectFuture
-from prefect.task_runners import TaskRunner
+from prefect.states import State
 from prefect.utilities.annotations import quote
 
+from causa.errors import CausaError
 from causa.nlp.language import LanguageDetector
 from causa.nlp.model import FeedbackModel
 from causa.pipelines.executors import chosen_executor, runner_for, shared_api
@@ -67,11 +68,30 @@ class RunResult:
 
 
 EXTRACT_RETRY_DELAYS = (2.0, 10.0)
-"""Seconds to wait before pulling a failed source again (a source can be briefly down); one retry per entry."""
+"""Seconds to wait before pulling a failed source again (a source can be briefly down); one retry per entry.
+Only a failure that can pass is retried: see `can_pass`."""
 
 
-class ExtractionError(RuntimeError):
-    """A source failed while its records were being read."""
+class NightFailed(CausaError):
+    """Every source of the night failed; raised once the run is recorded, so that Prefect shows the night Failed."""
+
+    def __init__(self, result: RunResult) -> None:
+        errors = "; ".join(f"{o.source}: {o.error}" for o in result.outcomes)
+        super().__init__(f"run {result.run_id}: every source failed ({errors})")
+        self.result = result
+
+
+class LoadedSettings:
+    """The settings `nightly` loaded, handed to the `night` subflow as they are (not loaded a second time).
+
+    Prefect records a subflow parameter it cannot encode as `<LoadedSettings>`, so the settings, and the author
+    salt in them, never reach the Prefect API.
+    """
+
+    __slots__ = ("settings",)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
 
 def source_start(state: StateStore, source: SourceSettings, since: date | None) -> Start:
@@ -87,16 +107,29 @@ def commit_progress(state: StateStore, source: SourceSettings, checkpoint: Check
 
 
 def record_batches(connector: Connector, size: int) -> Iterator[list[RawRecord]]:
-    """The connector's records in lists of at most `size`; a connector failure is raised as ExtractionError."""
+    """The connector's records in lists of at most `size`."""
     records = connector.extract()
-    while True:
-        try:
-            batch = list(islice(records, size))
-        except Exception as error:
-            raise ExtractionError(f"{type(error).__name__}: {error}") from error
-        if not batch:
-            return
+    while batch := list(islice(records, size)):
         yield batch
+
+
+def can_pass(error: BaseException) -> bool:
+    """Whether pulling a source again may succeed: the source error says so (`transient`: the source unreachable,
+    timing out, answering 5xx or 429), or the error is a lost connection or a timeout. A deterministic failure
+    (a 4xx, a file that cannot be decoded, a missing column, a programming error) cannot pass."""
+    transient = getattr(error, "transient", None)
+    if isinstance(transient, bool):
+        return transient
+    return isinstance(error, (ConnectionError, TimeoutError))
+
+
+def retry_if_it_can_pass(pull: Task, task_run: TaskRun, state: State) -> bool:
+    """The retry condition of `pull_source`: retry only a failure that `can_pass`."""
+    try:
+        state.result()
+    except Exception as error:
+        return can_pass(error)
+    return False
 
 
 @task(cache_policy=NO_CACHE)
@@ -229,47 +262,61 @@ def code_version() -> str:
         return "unknown"
 
 
+@dataclass
+class PulledSource:
+    """A source read through: its counts, its rows staged for `write`, and the checkpoint it reached."""
+
+    outcome: SourceOutcome
+    staged: StagedNight
+    checkpoint: Checkpoint
+
+
+@task(cache_policy=NO_CACHE, task_run_name="pull {source.name}", retries=len(EXTRACT_RETRY_DELAYS),
+      retry_delay_seconds=list(EXTRACT_RETRY_DELAYS), retry_condition_fn=retry_if_it_can_pass)
+def pull_source(
+    settings: Settings, source: SourceSettings, lake: Lake, run_date: date, run_id: str, model_version: str,
+    start: Start,
+) -> PulledSource:
+    """Extract, validate, prepare and score one source into staged rows; a failed attempt leaves nothing staged."""
+    outcome = SourceOutcome(source=source.name)
+    staged = StagedNight.open(lake)
+    try:
+        checkpoint = stream_source(settings, source, lake, staged, outcome, run_date, run_id, model_version, start)
+    except Exception:
+        staged.discard()
+        raise
+    return PulledSource(outcome, staged, checkpoint)
+
+
 def run_source(
     settings: Settings, source: SourceSettings, lake: Lake, run_date: date, run_id: str, model_version: str,
-    runner: TaskRunner, since: date | None = None,
+    since: date | None = None,
 ) -> SourceOutcome:
     """One source into the lake, in bounded batches; a failing source is reported and the others go on."""
     state = StateStore(settings.lake_root)
-    delays = iter(EXTRACT_RETRY_DELAYS)
-    while True:
-        outcome = SourceOutcome(source=source.name)
-        staged = StagedNight.open(lake)
-        try:
-            checkpoint = stream_source(settings, source, lake, staged, outcome, run_date, run_id, model_version,
-                                       runner, source_start(state, source, since))
-            break
-        except ExtractionError as error:
-            staged.discard()
-            delay = next(delays, None)
-            if delay is None:
-                return failed(outcome, error)
-            get_run_logger().warning("source %s failed (%s); pulling it again in %s s", source.name, error, delay)
-            time.sleep(delay)
-        except Exception as error:
-            staged.discard()
-            return failed(outcome, error)
-    outcome.changed = write(staged)
-    # Advanced only after the summary is written too (in nightly): a run killed before that re-reads the source.
-    outcome.commit = partial(commit_progress, state, source, checkpoint, run_id)
+    try:
+        start = source_start(state, source, since)
+        pulled = pull_source(settings, source, lake, run_date, run_id, model_version, start)
+    except Exception as error:
+        return failed(SourceOutcome(source=source.name), error)
+    outcome = pulled.outcome
+    outcome.changed = write(pulled.staged)
+    # Advanced only after the summary is written too (in night): a run killed before that re-reads the source.
+    outcome.commit = partial(commit_progress, state, source, pulled.checkpoint, run_id)
     return outcome
 
 
 def stream_source(
     settings: Settings, source: SourceSettings, lake: Lake, staged: StagedNight, outcome: SourceOutcome,
-    run_date: date, run_id: str, model_version: str, runner: TaskRunner, start: Start,
+    run_date: date, run_id: str, model_version: str, start: Start,
 ) -> Checkpoint:
     """Extract, validate, prepare and score the source batch by batch into `staged`; returns the checkpoint reached.
 
-    Scoring is submitted to `runner` (threads, worker processes or a Dask cluster: causa.pipelines.executors) with at most
-    `run.batches_in_flight` batches in flight, so memory holds a few batches whatever the night's volume while the
-    workers score side by side. Record and candidate lists are passed quoted: Prefect would otherwise walk every
-    record looking for futures (a batch holds Arrow tables, which it does not walk; Dask takes a quoted value for a
-    tuple, so the batch is passed as is).
+    Scoring is submitted to the flow's task runner (threads, worker processes or a Dask cluster:
+    causa.pipelines.executors) with at most `run.batches_in_flight` batches in flight, so memory holds a few
+    batches whatever the night's volume while the workers score side by side. Record and candidate lists are passed
+    quoted: Prefect would otherwise walk every record looking for futures (a batch holds Arrow tables, which it does
+    not walk; Dask takes a quoted value for a tuple, so the batch is passed as is).
     """
     connector = open_source(source, settings.base_dir, start)
     repeats = RunRepeats(lake, timedelta(hours=settings.duplicate_window_hours))
@@ -280,9 +327,7 @@ def stream_source(
         outcome.quarantined += len(rejected)
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
-        parameters = {"batch": batch, "model_version": model_version, "run_id": run_id,
-                      "registry_root": settings.registry_root, "tier": settings.model_tier}
-        in_flight.append(runner.submit(score, parameters))
+        in_flight.append(score.submit(batch, model_version, run_id, settings.registry_root, settings.model_tier))
         while len(in_flight) > settings.batches_in_flight:
             stage_scored(staged, outcome, in_flight.popleft())
     while in_flight:
@@ -300,7 +345,7 @@ def stage_scored(staged: StagedNight, outcome: SourceOutcome, scoring: PrefectFu
 
 def failed(outcome: SourceOutcome, error: Exception) -> SourceOutcome:
     outcome.status = "failed"
-    outcome.error = str(error) if isinstance(error, ExtractionError) else f"{type(error).__name__}: {error}"
+    outcome.error = f"{type(error).__name__}: {error}"
     get_run_logger().error("source %s failed: %s", outcome.source, outcome.error)
     return outcome
 
@@ -316,14 +361,28 @@ def nightly(
     config_path: str | None = None, run_date: date | None = None, since: date | None = None,
     executor: str | None = None, dask_address: str | None = None,
 ) -> RunResult:
-    """One night: every configured source into the lake, then the daily summary and the run record.
+    """One night, as `causa run` runs it and the `causa serve` deployment schedules it.
+
+    Loads the settings once, chooses the executor (`executor`, else `[run] executor`: see
+    causa.pipelines.executors), opens a Prefect API its worker processes share when none is configured, and runs
+    `night` on that executor's task runner. Raises NightFailed, after recording the run, when every source failed.
+    """
+    settings = load_settings(config_path)
+    chosen, address = chosen_executor(settings, executor, dask_address)
+    with shared_api(chosen):
+        runner = runner_for(settings, chosen, address)
+        return night.with_options(task_runner=runner)(LoadedSettings(settings), run_date, since)
+
+
+@flow(name=f"{FLOW_NAME}-sources", log_prints=False)
+def night(loaded: LoadedSettings, run_date: date | None = None, since: date | None = None) -> RunResult:
+    """Every configured source into the lake, then the daily summary, the alerts, the run record and the report.
 
     Each source resumes from its committed watermark (or file ledger); `since` pulls again from that date instead.
-    Batches are scored on `executor` (else `[run] executor`): see causa.pipelines.executors.
     """
+    settings = loaded.settings
     started_at = datetime.now(timezone.utc)
     run_date = run_date or started_at.date()
-    settings = load_settings(config_path)
     lake = Lake(settings.lake_root)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     scoring_version = resolve_version(settings.model_version, settings.registry_root)
@@ -333,11 +392,9 @@ def nightly(
     )
     with lock:  # one run at a time per lake; a run killed mid-write is completed by the next one
         lake.discard_staging()
-        with runner_for(settings, executor, dask_address) as runner:
-            outcomes = tuple(
-                run_source(settings, source, lake, run_date, run_id, scoring_version, runner, since)
-                for source in settings.sources
-            )
+        outcomes = tuple(
+            run_source(settings, source, lake, run_date, run_id, scoring_version, since) for source in settings.sources
+        )
         summarise(lake, set().union(*(o.dates for o in outcomes)), model.causes)
         find_alerts(lake, set().union(*(o.dates for o in outcomes)), model.causes)
         for outcome in outcomes:
@@ -352,6 +409,8 @@ def nightly(
         record_run(lake, result, parameters, started_at, run_date)
         report(lake, model)
     get_run_logger().info("run %s: %s", run_id, status)
+    if status == "failed":
+        raise NightFailed(result)
     return result
 
 
@@ -362,8 +421,10 @@ def run_nightly(
     executor: str | None = None,
     dask_address: str | None = None,
 ) -> RunResult:
-    """The nightly flow on the executor chosen by the arguments, else by `[run]` in causa.toml, else locally."""
-    chosen, _ = chosen_executor(load_settings(config_path), executor, dask_address)
-    with shared_api(chosen):
+    """The nightly flow once, for `causa run`: its RunResult, also of a night in which every source failed (the
+    flow run then ends Failed); any other failure is raised."""
+    try:
         return nightly(config_path=config_path, run_date=run_date, since=since, executor=executor,
                        dask_address=dask_address)
+    except NightFailed as failure:
+        return failure.result

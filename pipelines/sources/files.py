@@ -26,7 +26,18 @@ SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parque
 
 
 class SourceError(RuntimeError):
-    """A source could not be read at all (as opposed to one bad row, which goes to quarantine)."""
+    """A source could not be read at all (as opposed to one bad row, which goes to quarantine).
+
+    `transient` says whether the failure can pass on its own (the source unreachable, timing out, answering 5xx or
+    429), so that reading the source again later may succeed; an unreadable file or a 4xx cannot.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, bool]]:
+        return type(self), (str(self), self.transient)
 
 
 class FileSource:

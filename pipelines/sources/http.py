@@ -127,12 +127,17 @@ class HttpSource:
             raise SourceError(str(error)) from None
 
     def _get(self, client: httpx.Client, url: str, params: dict[str, str]) -> tuple[Any, httpx.Response]:
-        """One page as parsed JSON; transient failures are retried with backoff, then reported."""
+        """One page as parsed JSON; transient failures are retried with backoff, then reported.
+
+        A page that stays unreachable, slow, 5xx or 429 is reported as a transient SourceError (it can pass); one
+        that stays malformed is not (the API keeps sending a body that cannot be read).
+        """
         http, name = self.http, self.settings.name
         attempts = http.retries + 1
         where = f"source {name!r}: page {self.pages + 1} of {display_url(url)}"
         for attempt in range(1, attempts + 1):
             wait = http.backoff * 2 ** (attempt - 1)
+            transient = True
             try:
                 response = client.get(httpx.URL(url).copy_merge_params(params))  # keeps the url's own query
             except httpx.TimeoutException:
@@ -155,8 +160,9 @@ class HttpSource:
                         return response.json(), response
                     except ValueError as error:
                         problem = f"malformed JSON ({str(error)[:120]})"
+                        transient = False
             if attempt == attempts:
-                raise SourceError(f"{where} failed after {attempts} attempts: {problem}")
+                raise SourceError(f"{where} failed after {attempts} attempts: {problem}", transient=transient)
             logger.warning("%s: %s; retry %d of %d in %.1f s", where, problem, attempt, http.retries, wait)
             self.sleep(wait)
         raise AssertionError("unreachable")

@@ -9,7 +9,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from causa.pipelines.settings import SettingsError, SourceSettings, SqlSettings, resolve_env
@@ -21,6 +22,10 @@ from causa.storage.state import Watermark, later
 logger = logging.getLogger(__name__)
 
 SUBQUERY = "causa_source"
+TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+"""SQLSTATE classes of failures that can pass: connection exception, transaction rollback (serialization failure,
+deadlock), insufficient resources, operator intervention (server shutting down, statement cancelled on timeout)."""
+TRANSIENT_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 class SqlSource:
@@ -68,6 +73,7 @@ class SqlSource:
             engine = create_engine(url, poolclass=NullPool)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
             raise SourceError(f"source {name!r}: cannot use {shown}: {error}") from None
+        connected = False
         try:
             quoted = engine.dialect.identifier_preparer.quote(column)
             since = self.since(engine.dialect.name)
@@ -77,6 +83,7 @@ class SqlSource:
             statement += f" ORDER BY {SUBQUERY}.{quoted}"
             logger.info("source %s: querying %s from %s = %r", name, shown, column, since)
             with engine.connect() as connection:
+                connected = True
                 result = connection.execution_options(stream_results=True, yield_per=self.sql.batch_size).execute(
                     text(statement), {"since": since} if since is not None else {}
                 )
@@ -89,7 +96,8 @@ class SqlSource:
         except SQLAlchemyError as error:
             detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise SourceError(
-                f"source {name!r}: query on {shown} failed (check query and watermark_column {column!r}): {detail}"
+                f"source {name!r}: query on {shown} failed (check query and watermark_column {column!r}): {detail}",
+                transient=transient_failure(error, connected),
             ) from None
         finally:
             engine.dispose()
@@ -97,6 +105,21 @@ class SqlSource:
     def checkpoint(self) -> Checkpoint:
         """The highest watermark_column value read (stored once the rows are committed)."""
         return Checkpoint(watermark=self._watermark)
+
+
+def transient_failure(error: SQLAlchemyError, connected: bool) -> bool:
+    """Whether a database failure can pass on its own: a lost connection, a pool timeout, a transient SQLSTATE, a
+    busy SQLite file, or a server that could not be reached (a driver error without SQLSTATE while connecting)."""
+    if isinstance(error, PoolTimeout) or getattr(error, "connection_invalidated", False):
+        return True
+    driver_error = getattr(error, "orig", None)
+    sqlstate = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+    if sqlstate:
+        return str(sqlstate)[:2] in TRANSIENT_SQLSTATE_CLASSES
+    sqlite_error = getattr(driver_error, "sqlite_errorname", None)
+    if sqlite_error:
+        return sqlite_error in TRANSIENT_SQLITE_ERRORS
+    return isinstance(error, OperationalError) and not connected
 
 
 def watermark_value(value: Any) -> Watermark | None:

@@ -1,8 +1,10 @@
-"""Sources in the nightly flow: a failing source is isolated and resumed, watermarks move only after commit,
-`--since` re-pulls without duplicates, the file ledger skips what was read, `causa sources check` shows fields."""
+"""Sources in the nightly flow: a failing source is isolated and resumed, only a failure that can pass is pulled
+again, a night with every source failed ends Failed, watermarks move only after commit, `--since` re-pulls without
+duplicates, the file ledger skips what was read, `causa sources check` shows fields."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +14,8 @@ import pytest
 
 import causa.pipelines.flows as flows
 from causa.pipelines.cli import main
-from causa.pipelines.flows import nightly
+from causa.pipelines.flows import NightFailed, nightly, run_nightly
+from causa.pipelines.sources.http import HttpSource
 from causa.storage.state import StateStore
 from tests.pipelines.sources_server import FeedbackApi, make_items
 
@@ -22,8 +25,8 @@ RUN_DATE = date(2026, 11, 1)
 
 @pytest.fixture()
 def quick_task_retries(monkeypatch):
-    """A failing source is still pulled again, without the production waits between attempts."""
-    monkeypatch.setattr(flows, "EXTRACT_RETRY_DELAYS", (0.0, 0.0))
+    """A source failing in a way that can pass is still pulled again, without the production waits in between."""
+    monkeypatch.setattr(flows, "pull_source", flows.pull_source.with_options(retry_delay_seconds=0))
 
 
 def lake_rows(lake: Path, table: str, columns: str) -> list[tuple]:
@@ -126,6 +129,121 @@ def test_failing_source_is_isolated_then_resumed_and_since_repulls_without_dupli
     ids = [row[0] for row in lake_rows(lake, "feedback", "feedback_id")]
     assert len(ids) == len(set(ids)) == 32
     assert state.watermark("api") == datetime.fromisoformat(api.items[-1]["created_at"])
+
+
+def api_config(folder: Path, url: str, extra: str = "") -> Path:
+    """One http source that does not retry a page itself (retries = 0): any second request is the flow's retry."""
+    config = folder / "causa.toml"
+    config.write_text(
+        f'''
+[lake]
+root = "lake"
+
+[[sources]]
+name = "api"
+kind = "http"
+url = "{url}"
+records = "data"
+retries = 0
+channel = "review"
+[sources.pagination]
+style = "page"
+size_param = "per_page"
+page_size = 10
+[sources.fields]
+id = "id"
+text = "text"
+created_at = "created_at"
+''' + extra,
+        encoding="utf-8",
+    )
+    return config
+
+
+def flow_run_parameters(flow_name: str) -> list[dict]:
+    """The parameters the Prefect API holds for every run of the flow named `flow_name`."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
+                                     sort=FlowRunSort.START_TIME_ASC, limit=200)
+    return [run.parameters for run in runs]
+
+
+def test_a_source_answering_503_is_pulled_again_and_lands(tmp_path: Path, api: FeedbackApi, monkeypatch,
+                                                          quick_task_retries) -> None:
+    monkeypatch.setenv("CAUSA_AUTHOR_SALT", "salt-that-never-leaves-this-machine")
+    api.faults[("/page", "1")].append(503)
+    result = nightly(config_path=str(api_config(tmp_path, f"{api.base}/page")), run_date=RUN_DATE)
+    assert result.status == "success"
+    assert [(o.extracted, o.stored) for o in result.outcomes] == [(25, 25)]
+    assert [query["page"] for _, query in api.requests] == ["1", "1", "2", "3"]  # the first pull got a 503
+    assert len(lake_rows(tmp_path / "lake", "feedback", "feedback_id")) == 25
+    parameters = flow_run_parameters(f"{flows.FLOW_NAME}-sources")
+    assert parameters and all(run["loaded"] == "<LoadedSettings>" for run in parameters)
+    assert "salt-that-never-leaves-this-machine" not in json.dumps(parameters + flow_run_parameters(flows.FLOW_NAME))
+
+
+def test_a_source_answering_404_is_not_pulled_again(tmp_path: Path, api: FeedbackApi, quick_task_retries) -> None:
+    result = run_nightly(config_path=str(api_config(tmp_path, f"{api.base}/nowhere")), run_date=RUN_DATE)
+    [outcome] = result.outcomes
+    assert result.status == outcome.status == "failed"
+    assert "HTTP 404" in outcome.error
+    assert len(api.requests) == 1
+
+
+def test_a_programming_error_in_a_connector_is_not_retried(tmp_path: Path, api: FeedbackApi, monkeypatch,
+                                                           quick_task_retries) -> None:
+    def watermark_of_with_a_bug(self, item):
+        raise TypeError("can't compare offset-naive and offset-aware datetimes")
+
+    monkeypatch.setattr(HttpSource, "_watermark_of", watermark_of_with_a_bug)
+    result = run_nightly(config_path=str(api_config(tmp_path, f"{api.base}/page")), run_date=RUN_DATE)
+    [outcome] = result.outcomes
+    assert outcome.status == "failed"
+    assert outcome.error == "TypeError: can't compare offset-naive and offset-aware datetimes"
+    assert len(api.requests) == 1
+    assert not any((tmp_path / "lake" / ".staging").iterdir())
+
+
+def test_a_night_in_which_every_source_failed_ends_failed(tmp_path: Path, api: FeedbackApi, monkeypatch,
+                                                          quick_task_retries, capsys) -> None:
+    from prefect import get_client
+
+    config = api_config(tmp_path, f"{api.base}/nowhere", '''
+[[sources]]
+name = "drops"
+kind = "files"
+path = "drops/*.csv"
+channel = "review"
+[sources.fields]
+id = "id"
+text = "body"
+created_at = "at"
+''')
+    loads = []
+    real_load = flows.load_settings
+    monkeypatch.setattr(flows, "load_settings", lambda path: loads.append(path) or real_load(path))
+
+    state = nightly(config_path=str(config), run_date=RUN_DATE, return_state=True)
+    assert state.is_failed()
+    failure = state.result(raise_on_failure=False)
+    assert isinstance(failure, NightFailed) and failure.result.status == "failed"
+    assert "every source failed" in str(failure) and "HTTP 404" in str(failure) and "no file matches" in str(failure)
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(state.state_details.flow_run_id).state.is_failed()
+    [(status, counts)] = lake_rows(tmp_path / "lake", "runs", "status, source_counts")
+    assert status == "failed"
+    assert {entry["source"]: entry["status"] for entry in counts} == {"api": "failed", "drops": "failed"}
+    assert loads == [str(config)]  # the settings are loaded once per run
+
+    assert main(["run", "--config", str(config), "--date", RUN_DATE.isoformat()]) == 1
+    out = capsys.readouterr().out
+    assert ": failed (model " in out and "api: 0 read" in out and "drops: 0 read" in out and "FAILED" in out
+    assert [row[0] for row in lake_rows(tmp_path / "lake", "runs", "status")] == ["failed", "failed"]
+    assert len(loads) == 2
 
 
 def test_watermark_and_ledger_move_only_after_the_rows_are_committed(tmp_path: Path, monkeypatch) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import pickle
+import socket
 import time
 from datetime import date, datetime, timezone
 
@@ -91,23 +93,37 @@ def test_a_page_that_stays_malformed_fails_the_source_naming_the_page(api: Feedb
     api.faults[("/page", "2")].extend(["malformed"] * 4)
     source = http_source(f"{api.base}/page", retries=3,
                          pagination={"style": "page", "page_size": 10, "size_param": "per_page"})
-    with pytest.raises(SourceError, match=r"page 2 of http://127\.0\.0\.1:\d+/page failed after 4 attempts: malformed JSON"):
+    malformed = r"page 2 of http://127\.0\.0\.1:\d+/page failed after 4 attempts: malformed JSON"
+    with pytest.raises(SourceError, match=malformed) as raised:
         list(HttpSource(source, sleep=Sleeps()).extract())
+    assert not raised.value.transient
 
 
 def test_a_server_that_keeps_failing_is_reported_after_the_retries(api: FeedbackApi) -> None:
     api.always["/page"] = 503
     source = http_source(f"{api.base}/page", retries=2)
-    with pytest.raises(SourceError, match="failed after 3 attempts: HTTP 503"):
+    with pytest.raises(SourceError, match="failed after 3 attempts: HTTP 503") as raised:
         list(HttpSource(source, sleep=Sleeps()).extract())
     assert len(api.requests) == 3
+    assert raised.value.transient and pickle.loads(pickle.dumps(raised.value)).transient
 
 
 def test_client_errors_are_not_retried(api: FeedbackApi) -> None:
     source = http_source(f"{api.base}/nowhere")
-    with pytest.raises(SourceError, match="HTTP 404"):
+    with pytest.raises(SourceError, match="HTTP 404") as raised:
         list(HttpSource(source, sleep=Sleeps()).extract())
     assert len(api.requests) == 1
+    assert not raised.value.transient
+
+
+def test_an_unreachable_api_fails_as_transient() -> None:
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        source = http_source(f"http://127.0.0.1:{closed.getsockname()[1]}/page", retries=1)
+        sleeps = Sleeps()
+        with pytest.raises(SourceError, match=r"failed after 2 attempts: connection failed \(ConnectError\)") as raised:
+            list(HttpSource(source, sleep=sleeps).extract())
+    assert raised.value.transient and len(sleeps) == 1
 
 
 def test_max_pages_caps_a_run_and_the_watermark_is_what_was_read(api: FeedbackApi) -> None:

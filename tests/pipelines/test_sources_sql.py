@@ -85,13 +85,15 @@ def test_postgres_since_date_overrides_the_watermark(tickets) -> None:
 def test_postgres_errors_name_the_source_and_hide_the_password(tickets, postgres, monkeypatch) -> None:
     bad_column = sql_source("${CAUSA_TEST_PG_URL}", QUERY, column="changed_at")
     with pytest.raises(SourceError, match=r"source 'crm': query on .* failed \(check query and watermark_column "
-                                          r"'changed_at'\): .*changed_at"):
+                                          r"'changed_at'\): .*changed_at") as raised:
         list(SqlSource(bad_column).extract())
+    assert not raised.value.transient  # a wrong column stays wrong: the night does not pull it again
     monkeypatch.setenv("CAUSA_TEST_DOWN_URL", "postgresql+psycopg://causa:hunter2@127.0.0.1:1/postgres")
     down = sql_source("${CAUSA_TEST_DOWN_URL}", QUERY)
     with pytest.raises(SourceError) as raised:
         list(SqlSource(down).extract())
     assert "hunter2" not in str(raised.value) and "127.0.0.1:1" in str(raised.value)
+    assert raised.value.transient  # a server that cannot be reached may be back in a moment
     monkeypatch.delenv("CAUSA_TEST_DOWN_URL")
     with pytest.raises(SourceError, match="CAUSA_TEST_DOWN_URL, which is not set"):
         list(SqlSource(down).extract())
@@ -158,8 +160,10 @@ def test_sqlite_integer_watermark(sqlite_db: Path) -> None:
 
 def test_sqlite_missing_table_is_a_source_error(tmp_path: Path) -> None:
     source = sql_source(f"sqlite:///{tmp_path / 'empty.db'}", "select * from nowhere", name="shop")
-    with pytest.raises(SourceError, match="source 'shop': query on sqlite:///.* failed .*no such table: nowhere"):
+    missing = "source 'shop': query on sqlite:///.* failed .*no such table: nowhere"
+    with pytest.raises(SourceError, match=missing) as raised:
         list(SqlSource(source).extract())
+    assert not raised.value.transient
 
 
 @pytest.mark.parametrize(
