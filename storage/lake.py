@@ -26,7 +26,7 @@ from causa.storage.filesystem import (
 from causa.storage.layout import (
     PARTITION_FILE, partition_day, partition_file, staging_dir, staging_prefix, staging_writer, table_dir,
 )
-from causa.storage.schemas import TableSpec
+from causa.storage.schemas import TableSpec, table_spec
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +92,12 @@ class Lake:
         path = self.partition_path(spec, day)
         return parquet_file(path).metadata.num_rows if path.is_file() else 0
 
-    def read(self, spec: TableSpec, days: Iterable[date] | None = None, columns: Sequence[str] | None = None) -> pa.Table:
-        """Rows of a table with its partition column, for the given dates (all when None), `columns` only if given."""
+    def read(self, spec: TableSpec | str, days: Iterable[date] | None = None,
+             columns: Sequence[str] | None = None) -> pa.Table:
+        """Rows of a table (its spec or its name) with its partition column, for the given dates (all when None),
+        `columns` only if given."""
+        if isinstance(spec, str):
+            spec = table_spec(spec)
         wanted = self.partitions(spec) if days is None else sorted(set(days))
         parts = []
         for day in wanted:

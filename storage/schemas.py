@@ -318,3 +318,11 @@ ALERTS = alerts_spec()
 
 TABLES: tuple[TableSpec, ...] = (FEEDBACK, SCORED, DAILY_SUMMARY, RUNS, QUARANTINE, ALERTS)
 """Every lake table (daily_summary with the default causes)."""
+
+
+def table_spec(name: str) -> TableSpec:
+    """The lake table called `name` (daily_summary with the default causes)."""
+    for spec in TABLES:
+        if spec.name == name:
+            return spec
+    raise ValueError(f"no lake table is called {name!r}; the tables are {[spec.name for spec in TABLES]}")

@@ -126,3 +126,18 @@ def test_the_wheel_installs_causa_as_its_only_top_level_package(tmp_path: Path) 
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
         assert "causa = causa.pipelines.cli:main" in archive.read(entry_points).decode()
+
+
+def test_the_public_api_scores_texts_and_reads_a_lake(tmp_path: Path) -> None:
+    import causa
+    from causa.storage.schemas import FEEDBACK
+
+    scores = causa.score_texts(causa.load_model("default"), ["The courier never came, two weeks late.",
+                                                              "O atendente foi muito grosseiro comigo."])
+    assert scores.column("language").to_pylist() == ["en", "pt"]
+    assert "delay" in scores.column("causes")[0].as_py()
+    assert causa.Lake(tmp_path).read("feedback").schema.names == causa.Lake(tmp_path).read(FEEDBACK).schema.names
+    with pytest.raises(ValueError, match="no lake table is called 'feedbak'"):
+        causa.Lake(tmp_path).read("feedbak")
+    with pytest.raises(AttributeError, match="no attribute 'score'"):
+        causa.score
