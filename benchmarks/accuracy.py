@@ -180,7 +180,7 @@ def main() -> int:
         print("no shared data found; pass --data PATH")
         return 2
     model = load_model(args.model or default_model_dir())
-    model.encoder = SentenceEncoder(args.embedding_cache)
+    model.set_params(encoder=SentenceEncoder(args.embedding_cache))
     tiers = ["fast", "accurate"] if args.tier == "both" else [args.tier]
     columns = {f"causa {tier}": measure(model_predictor(model, tier), folder, args.limit) for tier in tiers}
     if args.baseline:

@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     teacher = load_model(args.teacher)
-    teacher.encoder = SentenceEncoder(args.embedding_cache)
+    teacher.set_params(encoder=SentenceEncoder(args.embedding_cache))
     logger.info("wrote %s", distil(teacher, args.clean, args.output))
 
 

@@ -16,6 +16,24 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
+LINEAR_SOLVERS = ("lbfgs", "saga", "liblinear")
+SAGA_TOL = 1e-3
+"""saga stops at this tolerance: on TF-IDF features the held-out scores match lbfgs at a fraction of the time."""
+
+
+def balanced_logistic_regression(C: float, solver: str = "lbfgs", random_state: int = 0,
+                                 max_iter: int = 3000) -> LogisticRegression:
+    """Class-balanced logistic regression, the one every causa model is built on; `saga` gets a looser tolerance
+    (much faster on wide sparse features), `lbfgs` needs no random state."""
+    if solver not in LINEAR_SOLVERS:
+        raise ValueError(f"solver {solver!r} is not one of {list(LINEAR_SOLVERS)}")
+    if solver == "lbfgs":
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter)
+    tolerance = {"tol": SAGA_TOL} if solver == "saga" else {}
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter, solver=solver,
+                              random_state=random_state, **tolerance)
+
+
 class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
     """One calibrated logistic regression per label (sigmoid calibration on out-of-fold predictions).
 
@@ -78,16 +96,7 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
     def _calibrated(self, column: np.ndarray, most_folds: int) -> CalibratedClassifierCV | LogisticRegression:
         counts = np.bincount(column, minlength=2)
         folds = min(most_folds, int(counts.min()))
-        if self.solver == "saga":
-            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, solver="saga", tol=1e-3,
-                                       random_state=self.random_state)
-        elif self.solver == "liblinear":
-            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, solver="liblinear",
-                                       random_state=self.random_state)
-        elif self.solver == "lbfgs":
-            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
-        else:
-            raise ValueError(f"solver {self.solver!r} is not one of ['lbfgs', 'saga', 'liblinear']")
+        model = balanced_logistic_regression(self.C, self.solver, self.random_state)
         if folds < 2:
             return model
         return CalibratedClassifierCV(model, method="sigmoid", cv=folds, ensemble=False)

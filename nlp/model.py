@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 
 from causa.nlp.analysis import AnalysedText, TextAnalyser
 from causa.nlp.cues import LanguageResources
 from causa.nlp.encoder import EncoderHeads, SentenceEncoder
-from causa.nlp.estimators import CalibratedOneVsRestClassifier
+from causa.nlp.estimators import CalibratedOneVsRestClassifier, balanced_logistic_regression
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.gc_pause import gc_paused
 from causa.nlp.taxonomy import SENTIMENTS, TIERS
@@ -61,22 +63,14 @@ SOLVERS = ("lbfgs", "saga")
 CALIBRATIONS = ("sigmoid", "temperature")
 CAUSE_SOLVERS = {"lbfgs": "lbfgs", "saga": "liblinear"}
 """The cause models' solver for each sentiment solver: the fast choice for one-vs-rest binary problems is liblinear."""
-SAGA_TOL = 1e-3
-"""saga stops at this tolerance: on TF-IDF features the held-out scores match lbfgs at a fraction of the time."""
 
 
-def linear_model(C: float, solver: str = "lbfgs", random_state: int = 0) -> LogisticRegression:
-    """Class-balanced logistic regression; `saga` (with a looser tolerance) is much faster on wide sparse features."""
-    if solver not in SOLVERS:
-        raise ValueError(f"solver {solver!r} is not one of {list(SOLVERS)}")
-    if solver == "saga":
-        return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="saga", tol=SAGA_TOL,
-                                  random_state=random_state)
-    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+class FeedbackModel(BaseEstimator):
+    """Sentiment and cause classifiers over FeedbackFeaturizer features, with per-cause decision thresholds.
 
-
-class FeedbackModel:
-    """Sentiment and cause classifiers over FeedbackFeaturizer features, with per-cause decision thresholds."""
+    A scikit-learn estimator: the constructor only stores its parameters (clone and get_params/set_params work),
+    fit sets the learned state, the attributes ending in an underscore.
+    """
 
     def __init__(
         self,
@@ -90,30 +84,42 @@ class FeedbackModel:
         solver: str = "lbfgs",
         calibration: str = "sigmoid",
         calibration_folds: int = 5,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
-        self.resources = dict(resources)
-        self.lemma_tables = lemma_tables
-        self.causes = tuple(causes)
+        self.resources = resources
+        """Each language's cue phrases and lexicon."""
+        self.causes = causes
         self.sentiment_C = sentiment_C
         self.cause_C = cause_C
         self.char_ngram_range = char_ngram_range
         self.random_state = random_state
+        self.lemma_tables = lemma_tables
+        """The lemma lookup tables to train with (None: spacy-lookups-data's); the model keeps, in lemma_tables_,
+        only the entries that reach a key it knows."""
         self.solver = solver
         self.calibration = calibration
         """`sigmoid`: one sigmoid per class (can move the decision); `temperature`: one softmax temperature, which
         keeps the class-balanced regression's decision and only calibrates its confidence. With `temperature` the
         cause thresholds are tuned on the calibration folds' out-of-fold scores instead of a nested 3-fold run."""
         self.calibration_folds = calibration_folds
-        self._analyser: TextAnalyser | None = None
-        self._weights_cache: dict[str, dict[str, float]] = {}
-        self.encoder_heads_: EncoderHeads | None = None
-        self.encoder = SentenceEncoder()
+        self.encoder = encoder
+        """The sentence encoder of the accurate tier (None: multilingual-e5-small without an embedding cache)."""
 
     @property
     def analyser(self) -> TextAnalyser:
-        if self._analyser is None:
-            self._analyser = TextAnalyser(self.resources, self.lemma_tables)
+        """The analyser scoring uses: the fitted lemma tables once fitted, the given ones before."""
+        if getattr(self, "_analyser", None) is None:
+            self._analyser = TextAnalyser(self.resources, getattr(self, "lemma_tables_", self.lemma_tables))
         return self._analyser
+
+    @property
+    def sentence_encoder(self) -> SentenceEncoder:
+        """The `encoder` parameter, or the default encoder (made on first use)."""
+        if self.encoder is not None:
+            return self.encoder
+        if getattr(self, "_default_encoder", None) is None:
+            self._default_encoder = SentenceEncoder()
+        return self._default_encoder
 
     def fit(
         self,
@@ -149,9 +155,11 @@ class FeedbackModel:
         if len(present) < 2:
             raise ValueError(f"the sentiment model needs at least two of {list(SENTIMENTS)}, got {present}")
         self._weights_cache = {}
+        self.causes_ = tuple(self.causes)
+        analyser = TextAnalyser(self.resources, self.lemma_tables)
         prepared = prepare_texts(texts)
-        analysed = self.analyser.analyse(prepared, list(languages))
-        self.featurizer_ = FeedbackFeaturizer(causes=self.causes, char_ngram_range=self.char_ngram_range).fit(analysed)
+        analysed = analyser.analyse(prepared, list(languages))
+        self.featurizer_ = FeedbackFeaturizer(causes=self.causes_, char_ngram_range=self.char_ngram_range).fit(analysed)
         features = self.featurizer_.transform(analysed)
         labels = np.asarray(sentiments)[weighted]
         sentiment_rows = features[weighted]
@@ -163,8 +171,8 @@ class FeedbackModel:
         labelled = np.array([item is not None for item in causes])
         if not labelled.any():
             raise ValueError("no text has cause labels: at least the causes' examples are needed")
-        targets = np.array([[cause in item for cause in self.causes] for item in causes if item is not None], dtype=int)
-        for cause, count in zip(self.causes, targets.sum(axis=0)):
+        targets = np.array([[cause in item for cause in self.causes_] for item in causes if item is not None], dtype=int)
+        for cause, count in zip(self.causes_, targets.sum(axis=0)):
             if count < MIN_CAUSE_EXAMPLES:
                 raise ValueError(
                     f"cause {cause!r} has {count} training examples; at least {MIN_CAUSE_EXAMPLES} are needed"
@@ -179,38 +187,59 @@ class FeedbackModel:
             rows = np.ones(len(texts), bool) if encoder_rows is None else np.asarray(encoder_rows, dtype=bool)
             if rows.shape != (len(texts),):
                 raise ValueError(f"encoder_rows must be {len(texts)} booleans, got shape {rows.shape}")
-            embeddings = self.encoder.embed([text for text, row in zip(prepared, rows) if row])
-            self.encoder_heads_ = EncoderHeads(self.causes).fit(
+            embeddings = self.sentence_encoder.embed([text for text, row in zip(prepared, rows) if row])
+            self.encoder_heads_ = EncoderHeads(self.causes_).fit(
                 embeddings, weighted[rows], labels[rows[weighted]], labelled[rows], targets[rows[labelled]])
-        self.lemma_tables = self._pruned_lemma_tables()
+        self.lemma_tables_ = self._pruned_lemma_tables(analyser)
         self._analyser = None
         logger.info("trained on %d texts; thresholds %s", len(texts), self.thresholds_)
+        return self
+
+    def _restore(
+        self,
+        featurizer: FeedbackFeaturizer,
+        sentiment_model: CalibratedClassifierCV,
+        cause_model: CalibratedOneVsRestClassifier,
+        lemma_tables: Mapping[str, Mapping[str, str]],
+        encoder_heads: EncoderHeads | None,
+    ) -> "FeedbackModel":
+        """Sets the learned state that fit would have set, as saved (how causa.nlp.model_store loads a model)."""
+        self._weights_cache = {}
+        self._analyser = None
+        self.causes_ = tuple(self.causes)
+        self.featurizer_ = featurizer
+        self.sentiment_model_ = sentiment_model
+        self.cause_model_ = cause_model
+        self.lemma_tables_ = {lang: dict(table) for lang, table in lemma_tables.items()}
+        self.encoder_heads_ = encoder_heads
         return self
 
     @property
     def thresholds_(self) -> dict[str, float]:
         """Each cause's decision threshold on its calibrated score."""
-        return {cause: float(t) for cause, t in zip(self.causes, self.cause_model_.thresholds_)}
+        return {cause: float(t) for cause, t in zip(self.causes_, self.cause_model_.thresholds_)}
 
     @property
     def cause_models_(self) -> dict[str, object]:
         """Each cause's fitted calibrated estimator."""
-        return dict(zip(self.causes, self.cause_model_.estimators_))
+        return dict(zip(self.causes_, self.cause_model_.estimators_))
 
-    def _pruned_lemma_tables(self) -> dict[str, dict[str, str]]:
+    def _pruned_lemma_tables(self, analyser: TextAnalyser) -> dict[str, dict[str, str]]:
         """Per language, only the lemma entries that lead to a key the model knows (features, cues, lexicon)."""
         useful = {term for term in self.featurizer_.words_.vocabulary_ if " " not in term}
         for lang, res in self.resources.items():
-            nlp = self.analyser.pipelines[lang]
+            nlp = analyser.pipelines[lang]
             phrases = [p for values in [*res.cues.values(), *res.lexicon.values()] for p in values if isinstance(p, str)]
             useful.update(token.norm_ for doc in nlp.pipe(phrases) for token in doc)
-        return {lang: pruned_lemma_table(lang, useful) for lang in self.resources}
+        given = self.lemma_tables or {}
+        return {lang: pruned_lemma_table(lang, useful, given.get(lang)) for lang in self.resources}
 
     def _calibrated(self, C: float, labels: np.ndarray) -> CalibratedClassifierCV:
         """Logistic regression with sigmoid or temperature calibration fitted on out-of-fold predictions."""
         _, counts = np.unique(labels, return_counts=True)
         folds = max(2, min(self.calibration_folds, int(counts.min())))
-        return CalibratedClassifierCV(linear_model(C, self.solver, self.random_state), method=self.calibration,
+        return CalibratedClassifierCV(balanced_logistic_regression(C, self.solver, self.random_state),
+                                      method=self.calibration,
                                       cv=folds, ensemble=False)
 
     @property
@@ -229,12 +258,13 @@ class FeedbackModel:
     @property
     def tiers(self) -> tuple[str, ...]:
         """The tiers this model can score with."""
-        return TIERS if self.encoder_heads_ is not None else TIERS[:1]
+        return TIERS if getattr(self, "encoder_heads_", None) is not None else TIERS[:1]
 
     def score(self, texts: Sequence[str], languages: Sequence[str], tier: str = "fast") -> list[ItemScore]:
         """Sentiment, causes, evidence and review flag for each text, prepared first (evidence offsets are into the
         prepared text: what the nightly flow stores). The accurate tier averages the fast tier's probabilities with
         the encoder heads'."""
+        check_is_fitted(self, "cause_model_")
         if tier not in self.tiers:
             raise ValueError(f"tier {tier!r} is not one this model has: {list(self.tiers)}")
         if not texts:
@@ -250,7 +280,7 @@ class FeedbackModel:
         cause_scores = self.cause_model_.predict_proba(features)
         thresholds = self.cause_model_.thresholds_
         if tier == "accurate":
-            encoded_sentiment, encoded_causes = self.encoder_heads_.predict(self.encoder.embed(prepared))
+            encoded_sentiment, encoded_causes = self.encoder_heads_.predict(self.sentence_encoder.embed(prepared))
             probabilities = (probabilities + encoded_sentiment) / 2
             cause_scores = (cause_scores + encoded_causes) / 2
             thresholds = np.maximum(thresholds, ACCURATE_THRESHOLD_FLOOR)
@@ -269,7 +299,7 @@ class FeedbackModel:
         reasons: list[str] = []
         if probabilities[NEGATIVE_INDEX] >= COMPLAINT_GATE:
             cued = {match.cause for match in item.signals.cue_matches}
-            for cause, score, threshold in zip(self.causes, cause_scores, thresholds):
+            for cause, score, threshold in zip(self.causes_, cause_scores, thresholds):
                 if score >= threshold:
                     spans = self._evidence(item, cause)
                     if spans:
@@ -288,7 +318,7 @@ class FeedbackModel:
             sentiment=sentiment,
             probabilities=dict(zip(SENTIMENTS, probabilities)),
             causes=tuple(found),
-            cause_scores={cause: float(score) for cause, score in zip(self.causes, cause_scores)},
+            cause_scores={cause: float(score) for cause, score in zip(self.causes_, cause_scores)},
             evidence=tuple(evidence),
             needs_review=bool(reasons),
             review_reasons=tuple(reasons),
@@ -320,8 +350,8 @@ class FeedbackModel:
         cache = self._weights_cache
         if target not in cache:
             vocabulary = self.featurizer_.words_.vocabulary_
-            if target in self.causes:
-                coef = self.cause_model_.positive_weights(self.causes.index(target))
+            if target in self.causes_:
+                coef = self.cause_model_.positive_weights(self.causes_.index(target))
             else:
                 coef = sentiment_weights(self.sentiment_model_, target)
             cache[target] = {key: float(coef[index]) for key, index in vocabulary.items() if " " not in key}

@@ -35,6 +35,12 @@ LEGACY_MODULES = {"nlp.estimators": "causa.nlp.estimators"}
 """Where a type saved before causa's packages moved under `causa` lives now (models saved by causa 0.1 up to the move)."""
 
 
+NOT_STORED_PARAMETERS = ("resources", "lemma_tables", "encoder")
+"""FeedbackModel parameters model.json does not hold: resources have files of their own (resources/), the lemma
+tables given for training are not kept (the fitted, pruned ones are, in lemmas/), the encoder is chosen where the
+model runs. A loaded model has the stored resources and the defaults of the other two."""
+
+
 class ModelIntegrityError(RuntimeError):
     """A model folder whose files do not match their recorded hashes, or that holds untrusted types."""
 
@@ -54,7 +60,7 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
     for stale in (directory / LEMMAS_DIR, directory / RESOURCES_DIR, directory / ENCODER_HEADS_DIR):
         if stale.exists():
             shutil.rmtree(stale)
-    for lang, table in (model.lemma_tables or {}).items():
+    for lang, table in model.lemma_tables_.items():
         write_json_atomically(directory / LEMMAS_DIR / f"{lang}.json", dict(table))
     if model.encoder_heads_ is not None:
         (directory / ENCODER_HEADS_DIR).mkdir()
@@ -67,20 +73,12 @@ def save_model(model: FeedbackModel, directory: Path, metadata: Mapping[str, Any
     write_json_atomically(
         directory / MODEL_FILE,
         {
-            "causes": list(model.causes),
+            "causes": list(model.causes_),
             "languages": sorted(model.resources),
             "tiers": list(model.tiers),
             "thresholds": model.thresholds_,
             "featurizer": model.featurizer_.get_params(),
-            "parameters": {
-                "sentiment_C": model.sentiment_C,
-                "cause_C": model.cause_C,
-                "char_ngram_range": model.char_ngram_range,
-                "random_state": model.random_state,
-                "solver": model.solver,
-                "calibration": model.calibration,
-                "calibration_folds": model.calibration_folds,
-            },
+            "parameters": stored_parameters(model),
         },
     )
     manifest = {**(metadata or {}), "files": file_hashes(directory)}
@@ -99,23 +97,8 @@ def load_model(directory: Path) -> FeedbackModel:
     with _legacy_modules():
         estimators = sio.load(directory / ESTIMATORS_FILE, trusted=untrusted)
     described = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-    parameters = described["parameters"]
-    char_range = parameters["char_ngram_range"]
-    model = FeedbackModel(
-        resources=load_resources(directory / RESOURCES_DIR, described["languages"]),
-        causes=described["causes"],
-        sentiment_C=parameters["sentiment_C"],
-        cause_C=parameters["cause_C"],
-        char_ngram_range=tuple(char_range) if char_range else None,
-        random_state=parameters["random_state"],
-        solver=parameters.get("solver", "lbfgs"),
-        calibration=parameters.get("calibration", "sigmoid"),
-        calibration_folds=parameters.get("calibration_folds", 5),
-        lemma_tables={
-            lang: json.loads((directory / LEMMAS_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in described["languages"]
-        },
-    )
+    languages = described["languages"]
+    model = FeedbackModel(resources=load_resources(directory / RESOURCES_DIR, languages), **_parameters(described))
     featurizer_params = dict(described["featurizer"])
     for name in ("word_ngram_range", "char_ngram_range"):
         if featurizer_params.get(name) is not None:
@@ -128,14 +111,34 @@ def load_model(directory: Path) -> FeedbackModel:
         for name in ("words", "chars")
         if (directory / f"{name}_vocabulary.json").is_file()
     }
-    model.featurizer_ = FeedbackFeaturizer(**featurizer_params).restore(vocabularies)
-    model.sentiment_model_ = estimators["sentiment"]
-    model.cause_model_ = estimators["causes"]
     heads = directory / ENCODER_HEADS_DIR
+    encoder_heads = None
     if heads.is_dir():
-        model.encoder_heads_ = EncoderHeads(model.causes).restore(
+        encoder_heads = EncoderHeads(model.causes).restore(
             {path.stem: np.load(path, allow_pickle=False) for path in heads.glob("*.npy")})
-    return model
+    return model._restore(
+        featurizer=FeedbackFeaturizer(**featurizer_params).restore(vocabularies),
+        sentiment_model=estimators["sentiment"],
+        cause_model=estimators["causes"],
+        lemma_tables={
+            lang: json.loads((directory / LEMMAS_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+            for lang in languages
+        },
+        encoder_heads=encoder_heads,
+    )
+
+
+def stored_parameters(model: FeedbackModel) -> dict[str, Any]:
+    """The model's parameters as model.json keeps them: all of get_params but those kept in files of their own or
+    chosen where the model runs (NOT_STORED_PARAMETERS)."""
+    return {name: value for name, value in model.get_params().items() if name not in NOT_STORED_PARAMETERS}
+
+
+def _parameters(described: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored parameters of a model.json, JSON lists back to tuples; a model.json written before causes were
+    among them has them beside, and one that lacks a parameter (saved before it existed) gets its default."""
+    stored = {"causes": described["causes"], **described["parameters"]}
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in stored.items()}
 
 
 def _current_name(type_name: str) -> str:

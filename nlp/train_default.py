@@ -41,8 +41,7 @@ def train_default_model(output: Path, embedding_cache: Path | None = None, corpu
     manifest written."""
     corpus = load_starter_corpus(corpus_dir)
     model = FeedbackModel(load_resources(packaged_resources_dir(), SUPPORTED_LANGUAGES), DEFAULT_CAUSES,
-                          **DEFAULT_OPTIONS)
-    model.encoder = SentenceEncoder(embedding_cache)
+                          encoder=SentenceEncoder(embedding_cache), **DEFAULT_OPTIONS)
     model.fit(
         [item.text for item in corpus],
         [item.language for item in corpus],

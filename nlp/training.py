@@ -10,7 +10,6 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,6 +26,7 @@ from causa.nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
 from causa.nlp.model_store import default_model_dir, load_model, read_manifest
 from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
 from causa.nlp.labels import parse_causes
+from causa.nlp.versions import code_version, installed_version
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training_data": {**training_data, "counts": counts},
         "parameters": parameters,
-        "code_version": _code_version(),
+        "code_version": code_version(),
         "libraries": _library_versions(),
     }
     return FittedVersion(model, heldout, metrics, metadata, counts, seconds)
@@ -362,20 +362,10 @@ def _sampled(corpus: list, per_language: int | None, random_state: int) -> list:
     return chosen
 
 
-def _code_version() -> str:
-    try:
-        return package_version("causa-feedback")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _library_versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in ("scikit-learn", "spacy", "numpy", "scipy", "skops", "pandas", "pyarrow"):
-        try:
-            found[name] = package_version(name)
-        except PackageNotFoundError:
-            found[name] = "missing"
+        found[name] = installed_version(name) or "missing"
     return found
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from causa.nlp.versions import installed_version
 from causa.pipelines.settings import EXECUTORS
 
 if TYPE_CHECKING:
@@ -79,8 +80,6 @@ def check_cluster(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> dic
     Raises ExecutorError naming the address when it cannot be reached or has no workers, and naming the workers
     on which causa is missing or differs from this machine's version (they would score with other code).
     """
-    from importlib.metadata import PackageNotFoundError, version
-
     from distributed import Client
 
     try:
@@ -90,23 +89,18 @@ def check_cluster(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> dic
 
     def worker_code_version() -> str | None:
         """On a worker: its installed causa version, None when missing (nested, so it is pickled by value)."""
-        from importlib.metadata import PackageNotFoundError, version
-
         try:
             import causa.storage.model_versions  # noqa: F401  (the scoring task needs it importable)
-
-            return version("causa-feedback")
-        except (ImportError, PackageNotFoundError):
+            from causa.nlp.versions import installed_version
+        except ImportError:
             return None
+        return installed_version()
 
     with client:
         versions = client.run(worker_code_version)
     if not versions:
         raise ExecutorError(f"the Dask cluster at {address!r} has no workers")
-    try:
-        expected: str | None = version("causa-feedback")
-    except PackageNotFoundError:
-        expected = None
+    expected = installed_version()
     missing = sorted(worker for worker, found in versions.items() if found is None)
     if missing:
         raise ExecutorError(f"causa is not installed on Dask workers {missing} of {address!r}")

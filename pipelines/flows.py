@@ -24,6 +24,7 @@ from prefect.utilities.annotations import quote
 from causa.errors import CausaError
 from causa.nlp.language import LanguageDetector
 from causa.nlp.model import FeedbackModel
+from causa.nlp.versions import code_version
 from causa.pipelines.executors import chosen_executor, runner_for, shared_api
 from causa.pipelines.active_model import scoring_model
 from causa.storage.model_versions import resolve_version
@@ -251,15 +252,6 @@ def record_run(lake: Lake, result: RunResult, parameters: dict, started_at: date
         "schema_version": SCHEMA_VERSION,
     }
     lake.upsert(RUNS, pa.Table.from_pylist([row], schema=RUNS.schema), pa.array([run_date], type=pa.date32()))
-
-
-def code_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("causa-feedback")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @dataclass
