@@ -10,7 +10,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import snowballstemmer
@@ -18,7 +18,9 @@ from snowballstemmer.basestemmer import BaseStemmer
 import spacy
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
+from spacy.lookups import Lookups, Table
 from spacy.tokens import Doc
+from spacy.training import Example
 from spacy.vocab import Vocab
 
 from causa.nlp.taxonomy import SUPPORTED_LANGUAGES
@@ -32,6 +34,8 @@ USER_KEY = "<user>"
 NUMBER_KEY = "<num>"
 REPEATS = re.compile(r"(.)\1{2,}")
 KEY_COMPONENT = "causa_token_keys"
+LEMMA_TABLE = "lemma_lookup"
+"""The name of the lemma table in spaCy lookups (the one spaCy's lookup lemmatizer reads)."""
 KEY_CACHE_SIZE = 200_000
 
 
@@ -49,21 +53,23 @@ def squeeze_repeats(word: str) -> str:
 class TokenKeyer:
     """Maps a token's text to its key (lookup lemma, accents stripped, Snowball stem) and its lemma; cached.
 
-    `lemmas` is the lookup table (lowercased form to lemma); None takes spacy-lookups-data's whole table.
+    `lemmas` is the lookup table (lowercased form to lemma: a dict or a spaCy lookups Table); None takes
+    spacy-lookups-data's whole table, read when the first lemma is looked up.
     """
 
-    def __init__(self, lang: str, lemmas: Mapping[str, str] | None = None) -> None:
+    def __init__(self, lang: str, lemmas: Mapping[str, str] | Table | None = None) -> None:
         self.lang = lang
-        if lemmas is None:
-            lemmas = full_lemma_table(lang) if lang in STEMMER_NAMES else {}
-        self._lemmas = lemmas
+        self._lemmas = lemmas if lemmas is not None or lang in STEMMER_NAMES else {}
         self._stemmers = threading.local()
         """A Snowball stemmer keeps the word it is stemming in itself: two threads sharing one corrupt each other's
         stems, so each thread gets its own."""
         self._by_orth: dict[int, tuple[int, int]] = {}
 
     def lemma(self, lower: str) -> str:
-        return self._lemmas.get(lower, lower)
+        lemmas = self._lemmas
+        if lemmas is None:
+            lemmas = self._lemmas = full_lemma_table(self.lang)
+        return lemmas.get(lower, lower)
 
     def key(self, text: str, like_url: bool = False) -> str:
         """The key of one token: placeholders for URLs, @mentions and numbers, else lemma, unaccented, stemmed."""
@@ -118,49 +124,70 @@ def full_lemma_table(lang: str) -> dict[str, str]:
         return json.load(handle)
 
 
-@Language.factory(KEY_COMPONENT)
-def make_token_keys(nlp: Language, name: str) -> "TokenKeysComponent":
-    return TokenKeysComponent(nlp.lang)
+@Language.factory(KEY_COMPONENT, default_config={"table": LEMMA_TABLE})
+def make_token_keys(nlp: Language, name: str, table: str) -> "TokenKeysComponent":
+    return TokenKeysComponent(nlp.vocab, name, table)
 
 
 class TokenKeysComponent:
-    """spaCy component: lookup lemmatisation plus matching keys in token.norm_."""
+    """spaCy component: lookup lemmatisation plus matching keys in token.norm_.
 
-    def __init__(self, lang: str) -> None:
+    `initialize` takes the lemma table named `table` from its `lookups` (as spaCy's lookup lemmatizer does);
+    without lookups, a supported language gets spacy-lookups-data's table and any other language none.
+    """
+
+    def __init__(self, vocab: Vocab, name: str = KEY_COMPONENT, table: str = LEMMA_TABLE) -> None:
+        self.vocab = vocab
+        self.name = name
+        self.table = table
         self.keyer: TokenKeyer | None = None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *,
+                   nlp: Language | None = None, lookups: Lookups | None = None) -> None:
+        """Loads the lemma table; `get_examples` and `nlp` are spaCy's initialize arguments, not needed here."""
+        lemmas = lookups.get_table(self.table) if lookups is not None else None
+        self.keyer = TokenKeyer(self.vocab.lang, lemmas)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.keyer is None:
-            self.keyer = TokenKeyer(doc.lang_)
+            raise ValueError(f"the {self.name!r} component is not initialised: call nlp.initialize() or its "
+                             f"initialize(lookups=...) first")
         return self.keyer.set_keys(doc)
+
+
+def lemma_lookups(lemmas: Mapping[str, str]) -> Lookups:
+    """A lemma table as the spaCy lookups the token keys component is initialised with."""
+    lookups = Lookups()
+    lookups.add_table(LEMMA_TABLE, dict(lemmas))
+    return lookups
 
 
 def build_pipeline(lang: str, lemmas: Mapping[str, str] | None = None) -> Language:
     """A blank spaCy pipeline for a supported language (or the multi-language tokenizer) with token keys.
 
-    `lemmas` is the lemma lookup table to use (None: spacy-lookups-data's whole table, loaded on first use).
+    `lemmas` is the lemma lookup table to use (None: spacy-lookups-data's whole table, read on first use).
     """
     spacy_lang = lang if lang in SUPPORTED_LANGUAGES else TOKENIZER_FOR_OTHER
     nlp = spacy.blank(spacy_lang)
     component = nlp.add_pipe(KEY_COMPONENT)
-    if lemmas is not None or spacy_lang == TOKENIZER_FOR_OTHER:
-        component.keyer = TokenKeyer(lang, lemmas or {})
+    component.initialize(nlp=nlp, lookups=None if lemmas is None else lemma_lookups(lemmas))
     return nlp
 
 
-def pruned_lemma_table(lang: str, useful_keys: set[str]) -> dict[str, str]:
-    """The entries of the full lemma table that change a token's key to one of `useful_keys`.
+def pruned_lemma_table(lang: str, useful_keys: set[str], lemmas: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The entries of the lemma table (None: the full one) that change a token's key to one of `useful_keys`.
 
     Other entries cannot change a model's features (their key is unknown to it, or the stem alone gives the
     same key), so a trained model ships only these.
     """
     if lang not in STEMMER_NAMES:
         return {}
-    with_lemmas = TokenKeyer(lang)
+    table = full_lemma_table(lang) if lemmas is None else lemmas
+    with_lemmas = TokenKeyer(lang, table)
     bare = TokenKeyer(lang, {})
     lemma_keys: dict[str, str] = {}
     kept = {}
-    for form, lemma in full_lemma_table(lang).items():
+    for form, lemma in table.items():
         key = lemma_keys.get(lemma)
         if key is None:
             key = lemma_keys[lemma] = with_lemmas.key(lemma)
