@@ -19,19 +19,16 @@ fallback language.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import math
 import re
-import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from causa.nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
+from causa.nlp.word_lists import read_word_lists
 
 if TYPE_CHECKING:  # pragma: no cover
     import lingua
@@ -70,159 +67,6 @@ MIN_LINGUA_RATIO = 1.5
 #: Weight of a spaCy stop word that is not in the curated list of its language.
 EXTENDED_WEIGHT = 0.5
 
-# ---------------------------------------------------------------------------------------
-# Curated function words: the most frequent, most telling words of each language, written
-# with and without diacritics where people drop them. Shared words are fine: weights
-# are divided among the languages that use a word.
-
-_CORE_WORDS: dict[str, str] = {
-    "en": """
-        the and to of in on at for with from by about as is are was were be been being am
-        have has had do does did done i you he she it we they me my your our their his her
-        its them us this that these those what which who whom when where why how not no so
-        if just can will would could should get got now there here all any some more very
-        out up than then only still again thanks thank please never ever after over into
-        don didn doesn isn wasn aren weren won ll ve re im dont didnt cant wont doesnt isnt
-        ur thx pls lol omg because been being really cannot yet even though also too way
-        going gonna want need know like today tomorrow yesterday hours hour minutes while
-        every off since until much many other another first last well great good bad worst
-        best love hate help anyone someone something nothing everything always again said
-        told make made take took give gave time day
-    """,
-    "pt": """
-        de a o que e do da em um uma para com não nao os as no na por mais mas foi ao dos
-        das nos nas como muito muita muitos muitas já ainda eu você voce vc ele ela meu
-        minha seu sua isso isto esse essa este aqui quando porque pois até ate sem também
-        tambem só bem pelo pela pelos pelas tem têm tinha é são sao estou está estava ser
-        fazer produto entrega chegou comprei recomendo ótimo otimo bom boa péssimo pessimo
-        gostei veio dia dias prazo mesmo agora nada nem então entao depois antes ou lhe
-        nós eles elas aos num numa quem qual onde cada outro outra tudo todo toda todos
-        pouco melhor pior obrigado obrigada vou vai pra pro pq tb tbm né tô aí lá coisa sim
-        certeza compra loja site qualidade preço preco funciona recebi ficou pedido apenas
-        valor atendimento consegui estão estao tenho fiquei achei nunca sempre ninguém
-        ninguem nenhum nenhuma alguma algum vcs cê deu dessa desse disso nesse nessa
-        nisso meus minhas seus suas seja sido sendo foram eram fui estar tive teve
-    """,
-    "es": """
-        de la que el en y a los se del las un por con no una su para es al lo como más mas
-        pero sus le ya o fue este ha sí si porque esta son entre cuando muy sin sobre
-        también tambien me hasta hay donde quien desde todo nos durante todos uno les ni
-        contra otros ese eso ante ellos esto antes algunos qué unos yo otro otras otra él
-        tanto esa estos mucho muchos nada muchas cual poco ella estar estas algo mi mis tú
-        te ti tu tus usted ustedes estoy está estaba tengo tiene tienen había hace hacer
-        puede pueden bien así asi aquí aqui ahora nunca siempre gracias pedido producto
-        llegó llego compré compre recomiendo bueno buena malo mala pésimo pesimo vez hoy
-        ayer días dias nadie todavía todavia aún aun ningún ningun ninguna solo sólo pues
-        luego entonces después despues aunque mejor peor xq jaja jajaja vale hola muchísimo
-        han he hemos llevo sigo sido están estan dijeron dicen nuestro nuestra vuestra
-        calidad precio tienda servicio atención atencion envío envio semana mes años dinero
-        funciona funcionan encanta gusta gustó gusto quiero
-    """,
-    "ro": """
-        și si în in la de pe cu nu să sa că ca a am ai are au este e sunt era fost fi o un
-        unei unui mai foarte dar din care ce cel cea cei cele când cand pentru pt sau ori
-        asa așa doar deja încă inca acum tot toate toți toti nici niciun nicio bine decât
-        decat după dupa prin într intr între intre către catre fără fara cum unde acest
-        această aceasta acesta aceste acești acesti acel acea aici ceva nimic poate trebuie
-        avea avut face făcut facut mi îmi imi ma mă îl il lui ei lor meu mea mele mei tău
-        tau său nostru noastră noastra ați ati aș ar vor va noi eu tu el ea ele dacă daca
-        până pana fiind produsul produs comanda comandă recomand multumesc mulțumesc
-        mulțumit multumit mulțumită multumita calitate calitatea pret preț pretul prețul
-        banii bani bun buna bună zi zile azi ieri mâine maine deloc prea mult multa
-        multă putin puțin chiar totusi totuși însă insa iar dintr despre fata față sunt
-        primit livrat livrare functioneaza funcționează merge aveam avem aveti
-        aveți fie ne vă va-ti sa-mi mi-a nu-mi dat luat pus venit cumparat cumpărat
-        pacat păcat dezamagit dezamăgit recomandat vreau ceea acelasi același altceva
-    """,
-    "fr": """
-        le la les de des du un une et est en que qui pas ne je il elle nous vous ils elles
-        on ce cette ces pour dans sur avec par au aux mais ou où très tres plus tout tous
-        toute toutes bien mon ma mes son sa ses leur leurs votre vos notre nos été être
-        avoir ai avez avons ont fait faire sont était etait merci bonjour aussi comme
-        encore jamais rien toujours déjà après apres avant car donc alors quand si ça
-        produit commande livraison reçu recu chez sans moi toi lui eux même meme peu trop
-        beaucoup aucun aucune qu c'est j'ai n'est d'un d'une l'on cest jai suis es êtes
-        vraiment depuis pourquoi comment quoi ici parce
-    """,
-    "it": """
-        il di che è e la per un una non in sono mi ho lo ma ha le si con cosa se io come da
-        ti questo qui hai bene del della dei delle degli gli al alla allo ai nel nella nei
-        sul sulla anche più piu molto ancora già gia sempre mai tutto tutti perché perche
-        quando dove chi solo poi essere stato stata fatto fare grazie prodotto ordine
-        consegna ottimo buono niente nulla nessun nessuno ci vi ne noi voi loro mio mia
-        suo sua questa quello quella sia dopo prima ora oggi ieri troppo poco abbiamo
-        hanno siamo avevo ero era erano dal dalla dallo sono stati però pero quindi ecco
-        proprio davvero invece
-    """,
-    "de": """
-        der die das und ist nicht ich sie es ein eine einen einem einer zu den dem des mit
-        von auf für fur im in an auch sich wir ihr du er war hat haben habe wird werden
-        wurde sind bin bei aus nach noch nur wie was aber oder wenn dass daß so sehr schon
-        kein keine keinen mein meine dein ihre hier jetzt immer mehr man mir mich dir uns
-        um bis vom zum zur gut danke bitte ganz wieder heute über doch mal leider nichts
-        etwas diese dieser dieses weil kann können müssen muss wirklich
-    """,
-    "nl": """
-        de het een en van ik te dat die in is niet je op met voor zijn er maar om ook als
-        dan bij nog wat was of uit aan naar heb hebben heeft wel geen kan dit deze mijn
-        jullie we wij zij hij ze u uw al door over meer nu zo hier daar nooit altijd heel
-        erg goed bedankt dank waarom hoe toen werd wordt worden zou kunnen moet gewoon
-        niks iets echt
-    """,
-    "ca": """
-        el la els les de del dels i a que en un una és es per amb no al als com més mes
-        però pero hi ho ha han he seu seva aquest aquesta aquests això aixo molt molta
-        també tambe perquè perque quan on tot tots totes jo tu ell ella nosaltres
-        vosaltres ells elles em et ens us li meu meva teu teva nostre són era estat estic
-        està fer fet tinc té res ja encara mai sempre gràcies gracies bon bona dia avui
-        ahir sense sobre entre cap mateix aquí doncs llavors gaire vull puc pot
-    """,
-    "gl": """
-        o a os as de do da dos das e en no na nos nas un unha unhas que non con por polo
-        pola polos polas para é foi son ser máis mais moi moito moita moitos tamén tamen xa
-        aínda cando onde porque pero se como este esta isto iso eu ti el ela nós eles elas
-        meu miña teu túa seu súa ao ás coa co cos coas nun nunha ten teño hai aquí agora
-        sempre nunca grazas ben mellor algo nada ningún ningunha todo todos xente facer
-        dende estou está estaba foron vostede ninguén servizo cousa cousas dixo fai
-        ademais quero queremos outro outra vez
-    """,
-    "tr": """
-        ve bir bu da de için ile çok ama ne değil var yok gibi daha mi mı mu mü ben sen biz
-        siz onlar şu her kadar sonra önce hiç kimse hala hâlâ ürün sipariş teşekkürler
-        teşekkür ederim olarak olan oldu olmadı değildi diye neden nasıl şey
-    """,
-    "ru": """
-        и в не на я что он с как а то все это она так его но ты к у же вы за бы по только
-        ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже
-        или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего ей
-        может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего
-        раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь
-        этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при
-        наконец два об другой хоть после над больше тот через эти нас про всего них какая
-        много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том
-        нельзя такой им более всегда конечно всю между очень спасибо сегодня вчера просто
-        почему который которые
-    """,
-    "uk": """
-        і в не на я що він з як а то все це вона так його але ти до у же ви за б по тільки
-        її мені було ось від мене ще ні о із йому тепер коли навіть чи якщо вже або бути
-        був нього вас вам там потім себе нічого їй може вони тут де є треба ній для ми
-        тебе їх ніж була сам без чого раз теж собі під буде тоді хто цей того тому цього
-        який зовсім ним тут цьому один майже мій тим щоб зараз були куди навіщо всіх
-        ніколи можна після більше через ці нас про них яка багато дуже дякую сьогодні
-        вчора просто чому який які також та й
-    """,
-    "bg": """
-        и в не на аз че той с като а то всичко това тя така го но ти към у же вие за би по
-        само ѝ ми беше ето от мен още няма о из му сега когато дори ли ако вече или ни бъде
-        него до вас там после себе си нищо може тук където има трябва нея ние теб тях
-        отколкото сам без защо също под ще тогава този затова какъв съвсем един почти моя
-        бяха къде всички никога повече през тези нас каква много три тази моята винаги
-        разбира между благодаря днес вчера просто които който която което съм сме сте са
-        със във добре лошо
-    """,
-}
-
 # spaCy stop-word lists used besides the curated ones (Latin-script languages we do not
 # support are recognised by them). Cyrillic languages use only letters and curated words:
 # the Ukrainian and Bulgarian lists hold many words spelt alike in Russian ("день", "дни").
@@ -232,78 +76,20 @@ _SPACY_LANGUAGES: tuple[str, ...] = (
     "lt", "et", "eu", "tl", "af", "ga",
 )  # fmt: skip
 
-# Letters that point to a language. Each occurrence of a letter adds its weight (capped
-# per letter), so one stray accent does not outweigh the words.
-_LETTER_HINTS: dict[str, dict[str, float]] = {
-    # Romanian (comma below and the older cedilla forms; ş is Turkish too)
-    "ă": {"ro": 2.0},
-    "ș": {"ro": 2.0},
-    "ț": {"ro": 2.0},
-    "ţ": {"ro": 2.0},
-    "ş": {"ro": 1.0, "tr": 1.0},
-    "î": {"ro": 0.7, "fr": 0.3},
-    "â": {"ro": 0.5, "pt": 0.3, "fr": 0.3},
-    # Portuguese
-    "ã": {"pt": 2.0},
-    "õ": {"pt": 2.0},
-    "ç": {"pt": 0.6, "fr": 0.5, "ca": 0.5, "tr": 0.3},
-    "ê": {"pt": 0.6, "fr": 0.5},
-    "ô": {"pt": 0.5, "fr": 0.5},
-    # Spanish
-    "ñ": {"es": 2.0, "gl": 0.3},
-    "¿": {"es": 2.0},
-    "¡": {"es": 2.0},
-    # Romance languages we do not support
-    "è": {"fr": 0.6, "it": 0.6, "ca": 0.6},
-    "ò": {"it": 0.6, "ca": 0.6},
-    "ù": {"fr": 0.6, "it": 0.6},
-    "ì": {"it": 0.8},
-    "ë": {"fr": 0.5, "nl": 0.3, "sq": 0.8},
-    "œ": {"fr": 1.5},
-    "û": {"fr": 1.0},
-    "ï": {"fr": 0.5, "ca": 0.5, "nl": 0.3},
-    "·": {"ca": 1.0},
-    # Germanic and others
-    "ß": {"de": 2.0},
-    "ä": {"de": 1.0, "sv": 0.5, "fi": 0.8, "et": 0.5, "sk": 0.3},
-    "ö": {"de": 1.0, "sv": 0.5, "fi": 0.8, "tr": 0.5, "hu": 0.5, "et": 0.5},
-    "ü": {"de": 1.0, "tr": 0.8, "hu": 0.5, "et": 0.3},
-    "å": {"sv": 1.0, "da": 1.0, "nb": 1.0},
-    "ø": {"da": 1.5, "nb": 1.5},
-    "æ": {"da": 1.5, "nb": 1.5},
-    "ğ": {"tr": 2.0},
-    "ı": {"tr": 2.0},
-    "ł": {"pl": 2.0},
-    "ą": {"pl": 2.0, "lt": 0.5},
-    "ę": {"pl": 2.0, "lt": 0.5},
-    "ś": {"pl": 2.0},
-    "ź": {"pl": 2.0},
-    "ż": {"pl": 2.0},
-    "ń": {"pl": 2.0},
-    "ě": {"cs": 2.0},
-    "ř": {"cs": 2.0},
-    "ů": {"cs": 2.0},
-    "č": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0},
-    "š": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0, "et": 0.5},
-    "ž": {"cs": 1.5, "sk": 1.5, "hr": 1.5, "sl": 1.5, "lt": 1.0, "lv": 1.0, "et": 0.5},
-    "ć": {"hr": 2.0, "pl": 1.0},
-    "đ": {"hr": 2.0},
-    "ő": {"hu": 2.0},
-    "ű": {"hu": 2.0},
-    "ā": {"lv": 2.0},
-    "ē": {"lv": 2.0},
-    "ī": {"lv": 2.0},
-    "ū": {"lv": 1.0, "lt": 1.0},
-    "ė": {"lt": 2.0},
-    "į": {"lt": 2.0},
-    "ų": {"lt": 2.0},
-    # Vietnamese: horn letters and the stacked diacritics of Latin Extended Additional
-    "ơ": {"vi": 2.0},
-    "ư": {"vi": 2.0},
-    **{chr(code): {"vi": 1.0} for code in range(0x1EA0, 0x1EFA)},
-}
 #: Per letter, at most this many occurrences count.
 _LETTER_CAP = 3
+
+#: The curated word lists (package data), read once when the tables are built:
+#: - core_words: per language, the most frequent, most telling words, written with and
+#:   without diacritics where people drop them. Shared words are fine: weights are divided
+#:   among the languages that use a word;
+#: - international_words: words used alike in many languages, which some stop-word lists
+#:   claim all the same (never counted);
+#: - single_letter_words: per language, the single letters that are words worth counting;
+#: - letter_hints, letter_range_hints: letters that point to a language. Each occurrence of
+#:   a letter adds its weight (capped per letter), so one stray accent does not outweigh the
+#:   words.
+_WORD_LISTS = "language_detection"
 
 # Cyrillic: the Russian alphabet, the letters only Russian has among its neighbours, and
 # the letters Russian lacks.
@@ -333,27 +119,6 @@ _OTHER_LETTER_RE = re.compile(
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 #: Letters of another script count this much more than a Latin or Cyrillic letter.
 _OTHER_SCRIPT_WEIGHT = 2.0
-
-#: Words used alike in many languages, which some stop-word lists claim all the same.
-_INTERNATIONAL_WORDS = frozenset(
-    "ok okay okey super top mega wow xd ha haha hahaha hah ah oh eh uh hm hmm bla ups "
-    "oops ops".split()
-)
-
-#: Single letters that are words worth counting, per language.
-_SINGLE_LETTER_WORDS: dict[str, str] = {
-    "en": "i",
-    "pt": "aoeéà",
-    "es": "yaoe",
-    "ro": "aoeiî",
-    "fr": "aày",
-    "it": "eèaio",
-    "ca": "iaoe",
-    "gl": "oaeé",
-    "ru": "ивсякоау",
-    "uk": "івзйуоа",
-    "bg": "ивсау",
-}
 
 
 def _strip_accents(word: str) -> str:
@@ -397,27 +162,43 @@ _CYRILLIC = _Script.of(("ru", "uk", "bg"))
 
 
 def _spacy_stop_words(lang: str) -> frozenset[str]:
-    """spaCy's stop words for a language, or nothing if spaCy lacks them.
+    """spaCy's stop words for a language, or nothing if spaCy lacks the language.
 
-    The stop_words.py file is loaded on its own: importing spacy.lang.fr (its tokenizer
-    exceptions) alone takes about 2 s, and the word list is all we need.
+    Loads spaCy's language data (the first French lookup imports its tokenizer exceptions,
+    about 2 s once per process).
     """
-    name = f"spacy.lang.{lang}.stop_words"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.find_spec("spacy")
-        locations = spec.submodule_search_locations if spec is not None else None
-        path = Path(locations[0]) / "lang" / lang / "stop_words.py" if locations else None
-        if path is None or not path.is_file():
-            logger.warning("spaCy has no stop words for %r; using curated words only", lang)
-            return frozenset()
-        file_spec = importlib.util.spec_from_file_location(f"_causa_stop_words_{lang}", path)
-        if file_spec is None or file_spec.loader is None:
-            logger.warning("cannot load %s; using curated words only", path)
-            return frozenset()
-        module = importlib.util.module_from_spec(file_spec)
-        file_spec.loader.exec_module(module)
-    return frozenset(module.STOP_WORDS)
+    from spacy.util import get_lang_class
+
+    try:
+        language = get_lang_class(lang)
+    except ImportError:
+        logger.warning("spaCy has no language %r; using curated words only", lang)
+        return frozenset()
+    return frozenset(language.Defaults.stop_words)
+
+
+class _WordLists(NamedTuple):
+    """The curated word lists, as the table builder uses them."""
+
+    core_words: dict[str, list[str]]
+    international_words: frozenset[str]
+    single_letter_words: dict[str, str]
+    #: letter -> {language: weight}, in file order
+    letter_hints: dict[str, dict[str, float]]
+
+
+def _read_word_lists() -> _WordLists:
+    lists = read_word_lists(_WORD_LISTS)
+    letter_hints = dict(lists["letter_hints"])
+    for span in lists["letter_range_hints"]:
+        for code in range(ord(span["first"]), ord(span["last"]) + 1):
+            letter_hints[chr(code)] = dict(span["hints"])
+    return _WordLists(
+        core_words=lists["core_words"],
+        international_words=frozenset(lists["international_words"]),
+        single_letter_words=lists["single_letter_words"],
+        letter_hints=letter_hints,
+    )
 
 
 def _weigh(
@@ -437,12 +218,13 @@ def _weigh(
 
 
 def _build_tables() -> _Tables:
-    """Assemble the word and letter tables (about 13,000 words; well under 0.1 s)."""
+    """Assemble the word and letter tables (about 13,000 words; well under 0.1 s once spaCy's language data is in)."""
+    lists = _read_word_lists()
     # Supported languages first (see LanguageDetector._decide).
     latin = [lang for lang in SUPPORTED_LANGUAGES if lang not in _CYRILLIC.position]
-    latin += [lang for lang in _CORE_WORDS if lang not in latin]
+    latin += [lang for lang in lists.core_words if lang not in latin]
     latin += [lang for lang in _SPACY_LANGUAGES if lang not in latin]
-    latin += [lang for hints in _LETTER_HINTS.values() for lang in hints if lang not in latin]
+    latin += [lang for hints in lists.letter_hints.values() for lang in hints if lang not in latin]
     latin = list(dict.fromkeys(lang for lang in latin if lang not in _CYRILLIC.position))
     latin_index = {lang: i for i, lang in enumerate(latin)}
     cyrillic_index = _CYRILLIC.position
@@ -457,25 +239,25 @@ def _build_tables() -> _Tables:
         for form in forms:
             if not form.isalpha():
                 continue
-            if len(form) < 2 and form not in _SINGLE_LETTER_WORDS.get(lang, ""):
+            if len(form) < 2 and form not in lists.single_letter_words.get(lang, ""):
                 continue
             per_lang = raw.setdefault(form, {})
             per_lang[i] = max(per_lang.get(i, 0.0), weight)
 
-    for lang, text in _CORE_WORDS.items():
-        for word in text.split():
+    for lang, words in lists.core_words.items():
+        for word in words:
             for part in re.split(r"['’-]", word.lower()):
                 add(part, lang, 1.0)
     for lang in _SPACY_LANGUAGES:
         for word in _spacy_stop_words(lang):
             for part in re.split(r"['’ -]", word.lower()):
                 add(part, lang, EXTENDED_WEIGHT)
-    for word in _INTERNATIONAL_WORDS:
+    for word in lists.international_words:
         latin_raw.pop(word, None)
 
     letters = {
         ch: tuple((latin_index[lang], w) for lang, w in hints.items())
-        for ch, hints in _LETTER_HINTS.items()
+        for ch, hints in lists.letter_hints.items()
     }
     return _Tables(_Script.of(latin), _weigh(latin_raw), letters, _weigh(cyrillic_raw))
 

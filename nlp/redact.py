@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from causa.nlp.keyword_context import reversed_context
 from causa.nlp.national_ids import NATIONAL_ID, national_id_spans
 from causa.nlp.written_secrets import CREDENTIAL, credential_spans, may_hold_written_secret, spelled_email_spans
+from causa.nlp.word_lists import read_word_lists
 
 logger = logging.getLogger(__name__)
 
@@ -280,45 +281,12 @@ _GLUED_AFTER = re.compile(
 _MAX_GROUPS_PER_NUMBER = 8
 _MIN_RUN_CHARS = 7
 
-ORDER_WORDS = (
-    # en
-    "order", "orders", "ticket", "case", "ref", "reference", "invoice", "tracking", "booking", "reservation",
-    "confirmation", "flight", "transaction", "receipt", "sku", "serial", "protocol", "claim", "shipment",
-    "parcel", "package", "awb", "id",
-    # pt
-    "pedido", "pedidos", "encomenda", "protocolo", "chamado", "fatura", "nota fiscal", "nf", "nfe", "rastreio",
-    "rastreamento", "código", "codigo", "reserva", "voo", "bilhete", "ocorrência", "ocorrencia", "processo",
-    "compra", "nota", "postagem", "objeto", "os", "o.s", "boleto",
-    # es
-    "orden", "comanda", "factura", "vuelo", "localizador", "seguimiento", "expediente", "incidencia",
-    "referencia", "albarán", "albaran", "caso", "guía", "guia",
-    # ro
-    "comandă", "comanda", "comenzii", "comenzi", "factură", "facturii", "bilet", "zbor", "rezervare",
-    "rezervarea", "colet", "coletul", "tichet",
-    # ru
-    "заказ", "заказа", "заказу", "заявка", "заявки", "обращение", "обращения", "тикет", "билет", "рейс",
-    "накладная", "накладной", "трек", "счёт", "счет", "счета", "бронь", "брони", "договор", "договора",
-    "посылка", "посылки",
-)
-ORDER_CONNECTORS = (
-    "n", "nº", "n°", "no", "nr", "num", "núm", "number", "número", "numero", "numarul", "numărul", "număr",
-    "numar", "номер", "номеру", "is", "was", "es", "era", "é", "e", "este", "de", "do", "da", "del", "din", "al", "a",
-    "o", "the", "el", "la", "le",
-    "my", "mi", "meu", "minha", "мой", "моего", "моя",
-)
-PHONE_WORDS = (
-    "tel", "tlf", "telf", "tfno", "phone", "telephone", "cell", "cellphone", "mobile", "mob", "whatsapp", "whats",
-    "wpp", "zap", "zapzap", "call me", "text me",
-    "celular", "cel", "telefone", "telemóvel", "telemovel", "fone", "contato", "ligue", "liga", "ligar",
-    "contacto", "teléfono", "telefono", "móvil", "movil", "llamar", "llámame", "llamame", "llámenme", "llamenme",
-    "telefon", "telefonul", "mobil", "sună", "suna", "sunați", "sunaţi", "sunati",
-    "тел", "телефон", "телефона", "телефону", "моб", "мобильный", "мобильного", "сотовый", "ватсап", "вотсап",
-    "вацап", "звоните", "позвоните", "звонить", "наберите",
-)
-PHONE_CONNECTORS = (
-    "no", "nr", "number", "número", "numero", "numarul", "numărul", "номер", "номеру", "is", "é", "es", "este",
-    "e", "de", "do", "da", "at", "on", "al", "para", "la", "pe", "по", "на", "my", "mi", "meu", "mio", "мой",
-)
+_CONTEXT_WORDS = read_word_lists("redaction_context")
+ORDER_WORDS: tuple[str, ...] = tuple(word for words in _CONTEXT_WORDS["order_words"].values() for word in words)
+"""Words before an order, ticket or booking number, in each supported language."""
+ORDER_CONNECTORS: tuple[str, ...] = tuple(_CONTEXT_WORDS["order_connectors"])
+PHONE_WORDS: tuple[str, ...] = tuple(_CONTEXT_WORDS["phone_words"])
+PHONE_CONNECTORS: tuple[str, ...] = tuple(_CONTEXT_WORDS["phone_connectors"])
 
 
 _ORDER_CONTEXT = reversed_context(ORDER_WORDS, ORDER_CONNECTORS, r":.#№º°\-", "#№")

@@ -121,6 +121,7 @@ def test_the_wheel_installs_causa_as_its_only_top_level_package(tmp_path: Path) 
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top_level == {"causa"}
     for expected in ("causa/__init__.py", "causa/nlp/model.py", "causa/nlp/default_model/manifest.json",
+                     "causa/nlp/word_lists/language_detection.json", "causa/nlp/word_lists/redaction_context.json",
                      "causa/storage/report/render.py", "causa/pipelines/cli.py", "causa/pipelines/default_config.toml"):
         assert expected in names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
