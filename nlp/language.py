@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from causa.nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
-from causa.nlp.word_lists import read_word_lists
+from causa.nlp.word_lists import SPACY_STOP_WORDS, read_word_lists
 
 if TYPE_CHECKING:  # pragma: no cover
     import lingua
@@ -161,22 +161,6 @@ class _Tables(NamedTuple):
 _CYRILLIC = _Script.of(("ru", "uk", "bg"))
 
 
-def _spacy_stop_words(lang: str) -> frozenset[str]:
-    """spaCy's stop words for a language, or nothing if spaCy lacks the language.
-
-    Loads spaCy's language data (the first French lookup imports its tokenizer exceptions,
-    about 2 s once per process).
-    """
-    from spacy.util import get_lang_class
-
-    try:
-        language = get_lang_class(lang)
-    except ImportError:
-        logger.warning("spaCy has no language %r; using curated words only", lang)
-        return frozenset()
-    return frozenset(language.Defaults.stop_words)
-
-
 class _WordLists(NamedTuple):
     """The curated word lists, as the table builder uses them."""
 
@@ -248,8 +232,9 @@ def _build_tables() -> _Tables:
         for word in words:
             for part in re.split(r"['’-]", word.lower()):
                 add(part, lang, 1.0)
+    spacy_stop_words = read_word_lists(SPACY_STOP_WORDS)
     for lang in _SPACY_LANGUAGES:
-        for word in _spacy_stop_words(lang):
+        for word in spacy_stop_words[lang]:
             for part in re.split(r"['’ -]", word.lower()):
                 add(part, lang, EXTENDED_WEIGHT)
     for word in lists.international_words:

@@ -394,3 +394,11 @@ def test_accuracy_on_real_data(detector: LanguageDetector, lang: str) -> None:
     predicted = detector.detect_many(sample)
     accuracy = sum(p == lang for p in predicted) / len(sample)
     assert accuracy >= THRESHOLDS[lang], f"{lang}: accuracy {accuracy:.4f}"
+
+
+def test_the_stop_word_snapshot_is_the_installed_spacys() -> None:
+    from causa.nlp.word_lists import SPACY_STOP_WORDS, read_word_lists, spacy_stop_words
+
+    snapshot = read_word_lists(SPACY_STOP_WORDS)
+    assert {"en", "pt", "es", "ro", "fr", "de"} <= set(snapshot)
+    assert snapshot == spacy_stop_words(list(snapshot)), "refresh it: python -m causa.nlp.word_lists"
