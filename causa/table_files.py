@@ -13,25 +13,43 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from causa.errors import EXIT_BAD_INPUT, CausaError
+
 READERS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
+class TableFileError(CausaError, ValueError):
+    """A user's CSV, JSONL or Parquet file that cannot be read as a table, or lacks a column; the message names it."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class TableFileNotFound(CausaError, FileNotFoundError):
+    """A user's table file that does not exist."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 def read_table_file(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A CSV, JSONL or Parquet file as a DataFrame; a missing file or required column is named."""
+    """A CSV, JSONL or Parquet file as a DataFrame; a missing file, a file that does not parse or a missing required
+    column is named."""
     if not path.is_file():
-        raise FileNotFoundError(f"input file not found: {path}")
+        raise TableFileNotFound(f"input file not found: {path}")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise ValueError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
-    if kind == "csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    elif kind == "jsonl":
-        frame = pd.read_json(path, lines=True, dtype=False)
-    else:
-        frame = pq.read_table(path).to_pandas()
+        raise TableFileError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif kind == "jsonl":
+            frame = pd.read_json(path, lines=True, dtype=False)
+        else:
+            frame = pq.read_table(path).to_pandas()
+    except ValueError as error:  # pandas' and pyarrow's parse errors, and text that is not UTF-8, are ValueErrors
+        raise TableFileError(f"cannot read {path} as {kind}: {error}") from error
     missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise ValueError(f"{path} has no column {missing[0]!r}; its columns are {list(frame.columns)}")
+        raise TableFileError(f"{path} has no column {missing[0]!r}; its columns are {list(frame.columns)}")
     return frame
 
 

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from causa.nlp.analysis import AnalysedText, TextAnalyser
 from causa.nlp.cues import LanguageResources
 from causa.nlp.encoder import EncoderHeads, SentenceEncoder
+from causa.nlp.errors import TierError
 from causa.nlp.estimators import CalibratedOneVsRestClassifier, balanced_logistic_regression
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.gc_pause import gc_paused
@@ -266,7 +267,7 @@ class FeedbackModel(BaseEstimator):
         the encoder heads'."""
         check_is_fitted(self, "cause_model_")
         if tier not in self.tiers:
-            raise ValueError(f"tier {tier!r} is not one this model has: {list(self.tiers)}")
+            raise TierError(f"tier {tier!r} is not one this model has: {list(self.tiers)}")
         if not texts:
             return []
         with gc_paused():

@@ -18,6 +18,7 @@ import skops.io as sio
 
 from causa.nlp.cues import load_resources
 from causa.nlp.encoder import EncoderHeads
+from causa.nlp.errors import NlpError
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.model import FeedbackModel
 from causa.table_files import write_json_atomically
@@ -41,7 +42,7 @@ tables given for training are not kept (the fitted, pruned ones are, in lemmas/)
 model runs. A loaded model has the stored resources and the defaults of the other two."""
 
 
-class ModelIntegrityError(RuntimeError):
+class ModelIntegrityError(NlpError, RuntimeError):
     """A model folder whose files do not match their recorded hashes, or that holds untrusted types."""
 
 
@@ -163,7 +164,10 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / MANIFEST_FILE
     if not path.is_file():
         raise ModelIntegrityError(f"no model manifest at {path}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:  # not UTF-8 or not JSON
+        raise ModelIntegrityError(f"model manifest {path} is not valid JSON: {error}") from error
 
 
 def verify_files(directory: Path, manifest: Mapping[str, Any]) -> None:

@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 from causa.nlp.corpus import corpus_fingerprint, load_starter_corpus
 from causa.nlp.cues import load_resources, packaged_resources_dir
 from causa.nlp.distill import teacher_scores
+from causa.nlp.errors import LabelsError
 from causa.nlp.evaluation import evaluate
 from causa.nlp.language import LanguageDetector, detect_with_hints
 from causa.nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
@@ -90,14 +91,14 @@ def parse_rating_scale(text: str) -> tuple[float, float]:
         return RATING_SCALES[text]
     match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*", text)
     if not match or float(match.group(1)) >= float(match.group(2)):
-        raise ValueError(f"rating scale {text!r} is not LO-HI with LO < HI (for example 1-5, 1-10, 0-10, 1-100)")
+        raise LabelsError(f"rating scale {text!r} is not LO-HI with LO < HI (for example 1-5, 1-10, 0-10, 1-100)")
     return float(match.group(1)), float(match.group(2))
 
 
 def rating_to_sentiment(rating: float, scale: tuple[float, float]) -> str:
     low, high = scale
     if not low <= rating <= high:
-        raise ValueError(f"rating {rating!r} is outside the scale {low:g}-{high:g}; pass --rating-scale")
+        raise LabelsError(f"rating {rating!r} is outside the scale {low:g}-{high:g}; pass --rating-scale")
     position = (rating - low) / (high - low)
     return "negative" if position < NEGATIVE_BELOW else "positive" if position > POSITIVE_ABOVE else "neutral"
 
@@ -117,11 +118,11 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
 def rows_from_frame(frame: pd.DataFrame, options: TrainingOptions, where: str = "labels") -> LabelledRows:
     """Texts, languages, sentiments (given or from ratings) and causes; rows without a sentiment are dropped."""
     if options.text_col not in frame.columns:
-        raise ValueError(f"{where} has no text column {options.text_col!r}; its columns are {list(frame.columns)}")
+        raise LabelsError(f"{where} has no text column {options.text_col!r}; its columns are {list(frame.columns)}")
     label_col = options.from_ratings or options.sentiment_col
     if label_col not in frame.columns:
         what = "rating" if options.from_ratings else "sentiment"
-        raise ValueError(f"{where} has no {what} column {label_col!r}; its columns are {list(frame.columns)}")
+        raise LabelsError(f"{where} has no {what} column {label_col!r}; its columns are {list(frame.columns)}")
     scale = parse_rating_scale(options.rating_scale)
     texts_all = ["" if _missing(v) else str(v) for v in frame[options.text_col].tolist()]
     sentiments_all: list[str | None] = []
@@ -132,12 +133,12 @@ def rows_from_frame(frame: pd.DataFrame, options: TrainingOptions, where: str = 
             try:
                 rating = float(value)
             except (TypeError, ValueError):
-                raise ValueError(f"{where} row {row}: rating {value!r} is not a number") from None
+                raise LabelsError(f"{where} row {row}: rating {value!r} is not a number") from None
             sentiments_all.append(rating_to_sentiment(rating, scale))
         else:
             label = str(value).strip().lower()
             if label not in SENTIMENTS:
-                raise ValueError(f"{where} row {row}: sentiment {value!r} is not one of {list(SENTIMENTS)}")
+                raise LabelsError(f"{where} row {row}: sentiment {value!r} is not one of {list(SENTIMENTS)}")
             sentiments_all.append(label)
     has_causes = options.causes_col in frame.columns
     causes_all = (
@@ -151,14 +152,14 @@ def rows_from_frame(frame: pd.DataFrame, options: TrainingOptions, where: str = 
     split_all = None
     if options.split_col:
         if options.split_col not in frame.columns:
-            raise ValueError(f"{where} has no split column {options.split_col!r}; its columns are {list(frame.columns)}")
+            raise LabelsError(f"{where} has no split column {options.split_col!r}; its columns are {list(frame.columns)}")
         split_all = ["test" if str(v).strip().lower() in TEST_SPLIT_VALUES else "train" for v in frame[options.split_col]]
     keep = [i for i, (text, label) in enumerate(zip(texts_all, sentiments_all)) if label is not None and text.strip()]
     dropped = len(texts_all) - len(keep)
     if dropped:
         logger.info("%s: %d rows without text or sentiment label are left out", where, dropped)
     if not keep:
-        raise ValueError(f"{where} has no rows with both a text and a sentiment label")
+        raise LabelsError(f"{where} has no rows with both a text and a sentiment label")
     texts = [texts_all[i] for i in keep]
     return LabelledRows(
         texts=texts,
@@ -177,10 +178,10 @@ def split_indices(rows: LabelledRows, options: TrainingOptions) -> tuple[list[in
         train = [i for i in indices if rows.split[i] == "train"]
         test = [i for i in indices if rows.split[i] == "test"]
         if not train or not test:
-            raise ValueError(f"split column {options.split_col!r} must mark both training and test rows")
+            raise LabelsError(f"split column {options.split_col!r} must mark both training and test rows")
         return train, test
     if not 0 < options.test_size < 1:
-        raise ValueError(f"test size must be between 0 and 1, got {options.test_size!r}")
+        raise LabelsError(f"test size must be between 0 and 1, got {options.test_size!r}")
     counts = pd.Series(rows.sentiments).value_counts()
     stratify = rows.sentiments if counts.min() >= 2 else None
     train, test = train_test_split(indices, test_size=options.test_size, random_state=options.random_state,
@@ -221,7 +222,7 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
     """Trains on the training split (plus the starter corpus if asked, and `stored` texts labelled by the shipped
     model's accurate tier) and evaluates on the held-out split."""
     if options.base not in BASES:
-        raise ValueError(f"base {options.base!r} is not one of {list(BASES)}")
+        raise LabelsError(f"base {options.base!r} is not one of {list(BASES)}")
     train, test = split_indices(rows, options)
     texts = [rows.texts[i] for i in train]
     languages = [rows.languages[i] for i in train]
@@ -244,8 +245,8 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
                                                    "rows": base_rows, "mode": options.base}}
     cause_names = model_causes([rows.causes[i] for i in train] if rows.causes is not None else None, options.base)
     if not cause_names:
-        raise ValueError("no cause to learn: the labels have no causes column with at least "
-                         f"{MIN_CAUSE_EXAMPLES} examples of a cause; add one, or keep --base starter")
+        raise LabelsError("no cause to learn: the labels have no causes column with at least "
+                          f"{MIN_CAUSE_EXAMPLES} examples of a cause; add one, or keep --base starter")
     adapted_rows = 0
     if stored is not None and stored.texts:
         user_sentiments = {rows.sentiments[i] for i in train}
@@ -261,8 +262,8 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
                                                       "teacher": f"{teacher_version} (accurate tier)"}}
     learned = {s for s, w in zip(sentiments, weights or [1.0] * len(sentiments)) if w > 0}
     if len(learned) < 2:
-        raise ValueError(f"the training rows have only {sorted(learned)} examples; at least two of "
-                         f"{list(SENTIMENTS)} are needed")
+        raise LabelsError(f"the training rows have only {sorted(learned)} examples; at least two of "
+                          f"{list(SENTIMENTS)} are needed")
     languages_used = sorted(set(SUPPORTED_LANGUAGES) if options.base != "none"
                             else {lang for lang in languages if lang in SUPPORTED_LANGUAGES} or {"en"})
     started = time.perf_counter()

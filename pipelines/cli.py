@@ -12,7 +12,7 @@ from typing import Sequence
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from causa.storage.lock import LakeLockedError  # noqa: E402  (light: no Prefect import)
+from causa.errors import CausaError  # noqa: E402  (light: no Prefect import)
 from causa.nlp.taxonomy import TIERS  # noqa: E402
 
 from causa.pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one command: a CausaError is its message and exit code; any other exception is a bug (a traceback)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -90,18 +91,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
+    except CausaError as error:  # bad input, a tampered model, a locked lake: its message and exit code
         logger.error("%s", error)
-        return 2
-    except LakeLockedError as error:  # another run holds the lake: say who, exit 3
-        logger.error("%s", error)
-        return 3
+        return error.exit_code
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from causa.pipelines.active_model import scoring_model
     from causa.pipelines.flows import run_nightly
     from causa.pipelines.report_text import run_summary_text
+    from causa.pipelines.settings import load_settings
 
+    settings = load_settings(args.config)
+    scoring_model(settings.model_version, settings.registry_root)  # a model failing its hash check stops the run here
     result = run_nightly(
         config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since,
         executor=args.executor, dask_address=args.dask_address,
@@ -139,6 +141,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(f"model {version} ({args.tier} tier) on {args.labels}\n" + format_report(report))
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"model_version": version, "tier": args.tier, "report": report}, indent=1),
                              encoding="utf-8")
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,8 +15,6 @@ if TYPE_CHECKING:
     from causa.storage.promotion import Comparison
     from causa.storage.promotion_rules import GateRules
     from causa.storage.registry import ModelRegistry
-
-logger = logging.getLogger("causa")
 
 
 def _ngram_range(text: str) -> tuple[int, int] | None:
@@ -128,21 +125,6 @@ def _registry(args: argparse.Namespace):
     return ModelRegistry(root)
 
 
-def _integrity_guard(function):
-    """A model that fails its hash check is an error message and exit code 2, not a traceback."""
-    def guarded(args: argparse.Namespace) -> int:
-        from causa.nlp.model_store import ModelIntegrityError
-
-        try:
-            return function(args)
-        except ModelIntegrityError as error:
-            logger.error("%s", error)
-            return 2
-    guarded.__doc__ = function.__doc__
-    return guarded
-
-
-@_integrity_guard
 def command_train(args: argparse.Namespace) -> int:
     from causa.storage.promotion import PromotionRefused, promote
     from causa.pipelines.settings import load_settings
@@ -186,7 +168,6 @@ def _scores_line(metrics: dict) -> str:
     return text
 
 
-@_integrity_guard
 def command_models(args: argparse.Namespace) -> int:
     registry = _registry(args)
     if args.models_command == "list":
@@ -292,7 +273,6 @@ def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-@_integrity_guard
 def command_explain(args: argparse.Namespace) -> int:
     from causa.nlp.language import LanguageDetector
     from causa.nlp.explain import explain, format_explanation

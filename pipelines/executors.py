@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from causa.nlp.versions import installed_version
+from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import EXECUTORS
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ LOCAL, PROCESSES, DASK = EXECUTORS
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-class ExecutorError(ValueError):
+class ExecutorError(PipelineError, ValueError):
     """A bad executor setting or an unusable Dask cluster; the message names the value."""
 
 

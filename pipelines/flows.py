@@ -21,16 +21,17 @@ from prefect.futures import PrefectFuture
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
-from causa.errors import CausaError
+from causa.errors import EXIT_FAILED
 from causa.nlp.language import LanguageDetector
 from causa.nlp.model import FeedbackModel
 from causa.nlp.versions import code_version
+from causa.pipelines.errors import PipelineError
 from causa.pipelines.executors import chosen_executor, runner_for, shared_api
 from causa.pipelines.active_model import scoring_model
 from causa.storage.model_versions import resolve_version
 from causa.storage.rows import Candidate, FeedbackBatch, Rejected, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
 from causa.pipelines.settings import Settings, SourceSettings, load_settings
-from causa.pipelines.sources import Checkpoint, Connector, RawRecord, Start, open_source
+from causa.pipelines.sources import Checkpoint, Connector, RawRecord, SourceError, Start, open_source
 from causa.pipelines.validation import validate_records
 from causa.storage.lake import Lake, StagedRows
 from causa.storage.lock import LakeLock
@@ -73,8 +74,10 @@ EXTRACT_RETRY_DELAYS = (2.0, 10.0)
 Only a failure that can pass is retried: see `can_pass`."""
 
 
-class NightFailed(CausaError):
+class NightFailed(PipelineError):
     """Every source of the night failed; raised once the run is recorded, so that Prefect shows the night Failed."""
+
+    exit_code = EXIT_FAILED
 
     def __init__(self, result: RunResult) -> None:
         errors = "; ".join(f"{o.source}: {o.error}" for o in result.outcomes)

@@ -47,6 +47,7 @@ from causa.pipelines.setting_checks import (
     whole,
     wrong,
 )
+from causa.pipelines.errors import PipelineError
 from causa.storage.filesystem import OPTION_SCHEMES, LakeLocationError, RemotePath, is_remote
 from causa.storage.layout import models_dir
 from causa.storage.schemas import CHANNELS
@@ -65,7 +66,7 @@ SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|key|password|sign
 STORAGE_SECRET = re.compile(r"secret|token|password|access_key|credential", re.IGNORECASE)
 
 
-class SettingsError(ValueError):
+class SettingsError(PipelineError, ValueError):
     """A missing or wrong setting; the message names it."""
 
 

@@ -8,6 +8,7 @@ from itertools import islice
 from pathlib import Path
 
 from causa.nlp.redact import redact
+from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import Settings, SourceSettings
 from causa.pipelines.sources import RawRecord, open_source
 from causa.pipelines.validation import InvalidRecord, map_record
@@ -16,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 FILE_BATCH = 1000
 TEXT_CHARS = 60
+
+
+class UnknownSourceError(PipelineError, ValueError):
+    """A --source that names no configured source; the message lists those configured."""
 
 
 @dataclass
@@ -48,7 +53,7 @@ def check_sources(settings: Settings, names: list[str] | None = None) -> list[So
     known = {source.name for source in settings.sources}
     unknown = sorted(set(names or ()) - known)
     if unknown:
-        raise ValueError(f"no configured source named {unknown}; configured: {sorted(known)}")
+        raise UnknownSourceError(f"no configured source named {unknown}; configured: {sorted(known)}")
     checks = []
     for source in settings.sources:
         if names and source.name not in names:

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from causa.nlp.normalise import clean_text
+from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import SourceSettings
 from causa.pipelines.sources.records import RawRecord
 from causa.storage.rows import Candidate, Rejected
@@ -22,7 +23,7 @@ MAX_TEXT_CHARS = 20_000
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(PipelineError, ValueError):
     """One record's field is missing or wrong; the message names the field and the value."""
 
 

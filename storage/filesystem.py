@@ -25,6 +25,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from causa.storage.errors import StorageError
 from causa.table_files import publish_file
 from causa.table_files import write_bytes_atomically as write_local_bytes_atomically
 
@@ -34,7 +35,7 @@ OPTION_SCHEMES = {"s3": pafs.S3FileSystem, "gs": pafs.GcsFileSystem, "gcs": pafs
 """Schemes whose filesystem takes `storage_options` as keyword arguments (pyarrow's own classes)."""
 
 
-class LakeLocationError(ValueError):
+class LakeLocationError(StorageError, ValueError):
     """A lake location (URL or storage options) that cannot be opened; the message names it."""
 
 

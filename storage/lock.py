@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from causa.errors import EXIT_LOCKED
+from causa.storage.errors import StorageError
 from causa.storage.layout import LOCK_FILE, lock_path
 
 logger = logging.getLogger(__name__)
@@ -23,8 +25,10 @@ DEFAULT_STALE_AFTER_SECONDS = 12 * 3600.0
 POLL_SECONDS = 0.2
 
 
-class LakeLockedError(RuntimeError):
+class LakeLockedError(StorageError, RuntimeError):
     """Another live run holds the lake; the message names the holder."""
+
+    exit_code = EXIT_LOCKED
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from causa.nlp.model import FeedbackModel
 from causa.nlp import model_store
-from causa.storage.registry import SHIPPED, ModelRegistry
+from causa.storage.registry import SHIPPED, ModelRegistry, RegistryError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def load_version(version: str, registry_root: Path | None) -> tuple[FeedbackMode
         directory = model_store.default_model_dir()
         return model_store.load_model(directory), model_store.read_manifest(directory)["version"]
     if registry_root is None:
-        raise ValueError(f"model version {version!r} needs a model registry; none is configured")
+        raise RegistryError(f"model version {version!r} needs a model registry; none is configured")
     directory = ModelRegistry(registry_root).path(version)
     return model_store.load_model(directory), version
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from causa.nlp.bootstrap import RESAMPLES, SEED, PairedDifference
 from causa.nlp.evaluation import evaluate
 from causa.nlp.model import FeedbackModel
+from causa.storage.errors import StorageError
 from causa.storage.model_versions import PROMOTED, load_version, model_for
 from causa.nlp.training import TrainingOptions, rows_from_frame
 from causa.storage.promotion_rules import GateRules
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 GATED_METRICS = ("sentiment_macro_f1", "causes_macro_f1")
 
 
-class PromotionRefused(ValueError):
+class PromotionRefused(StorageError, ValueError):
     """The candidate may be worse than the promoted model, or the evaluation set is too small to tell."""
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from causa.nlp.model_store import MANIFEST_FILE, file_hashes, manifest_problems
+from causa.storage.errors import StorageError
 from causa.table_files import write_json_atomically, write_text_atomically
 
 METRICS_FILE = "metrics.json"
@@ -39,7 +40,7 @@ RESERVED_NAMES = frozenset({SHIPPED, "promoted"})
 STAGING_PREFIX = ".staging-"
 
 
-class RegistryError(ValueError):
+class RegistryError(StorageError, ValueError):
     """A version that is missing, badly named, already taken, or whose files do not match the manifest."""
 
 
@@ -185,7 +186,11 @@ class ModelRegistry:
 
     @staticmethod
     def _manifest(folder: Path) -> dict[str, Any]:
-        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        path = folder / MANIFEST_FILE
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:  # not UTF-8 or not JSON
+            raise RegistryError(f"model manifest {path} is not valid JSON: {error}") from error
 
 
 def os_user() -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from causa.storage.errors import InvalidOption, NoDataError
 from causa.table_files import atomic_path, write_csv
 from causa.storage.lake import Lake
 from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED
@@ -22,10 +23,10 @@ def review_queue(lake: Lake, n: int) -> pd.DataFrame:
     them as `predicted_sentiment` and `predicted_causes`.
     """
     if n < 1:
-        raise ValueError(f"--n must be at least 1, got {n}")
+        raise InvalidOption(f"--n must be at least 1, got {n}")
     scored = lake.read(SCORED).to_pandas()
     if scored.empty:
-        raise ValueError(f"the lake at {lake.root} has no scored items; run `causa run` first")
+        raise NoDataError(f"the lake at {lake.root} has no scored items; run `causa run` first")
     feedback = lake.read(FEEDBACK).to_pandas()[["feedback_id", "text", "language", "channel", "source", "created_at"]]
     frame = scored.merge(feedback, on="feedback_id", how="inner")
     ordered = np.sort(frame[list(PROBABILITY_COLUMNS)].to_numpy(dtype=float), axis=1)
@@ -53,7 +54,7 @@ def write_queue(frame: pd.DataFrame, path: Path) -> None:
     """CSV or JSONL by suffix, ready for labelling and `causa train --labels`."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"review queue file {path} must end in one of {list(SUFFIXES)}")
+        raise InvalidOption(f"review queue file {path} must end in one of {list(SUFFIXES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         write_csv(frame, path)  # formula-like cells neutralised: customers wrote this text

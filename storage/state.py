@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from causa.storage.errors import StorageError
 from causa.storage.files import write_json_atomically
 from causa.storage.filesystem import LakePath, RemotePath, lake_path
 from causa.storage.layout import LEDGER_FILE, WATERMARK_FILE, state_dir
@@ -28,7 +29,7 @@ Watermark = datetime | date | int | float | str
 """A watermark value as the source gave it: a time, a date, a number or text; compared within its own type."""
 
 
-class StateError(ValueError):
+class StateError(StorageError, ValueError):
     """A state file that cannot be read; the message names the file."""
 
 

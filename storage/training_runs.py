@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from causa.nlp.model_card import model_card
-from causa.nlp.model_store import save_model
+from causa.nlp.model import FeedbackModel
+from causa.nlp.model_store import ModelIntegrityError, save_model
 from causa.nlp.training import (LabelledRows, StoredTexts, TrainingOptions, evaluate_on, file_fingerprint,
                                 fit_version, rows_from_frame)
+from causa.storage.errors import InvalidOption, NoDataError
 from causa.storage.lake import Lake
 from causa.storage.model_versions import model_for
 from causa.storage.registry import ModelRegistry
@@ -45,14 +47,16 @@ def train_version(
     version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
     staging = registry.staging(version)
     try:
+        current = comparison_model(compare_with, registry)
         fitted = fit_version(rows, options, training_data, stored)
         metrics = dict(fitted.metrics)
-        try:
-            baseline, baseline_version = model_for(compare_with, registry.root)
-            metrics["baseline"] = {"version": baseline_version,
-                                   "report": evaluate_on(baseline, fitted.heldout, fitted.model.causes)}
-        except (ValueError, RuntimeError) as error:
-            logger.warning("could not evaluate the current model for comparison: %s", error)
+        if current is not None:
+            baseline, baseline_version = current
+            try:
+                metrics["baseline"] = {"version": baseline_version,
+                                       "report": evaluate_on(baseline, fitted.heldout, fitted.model.causes)}
+            except (ValueError, RuntimeError) as error:
+                logger.warning("could not evaluate the current model for comparison: %s", error)
         save_model(fitted.model, staging, fitted.metadata)
         write_parquet(fitted.heldout, staging / HELDOUT_FILE)
         card = model_card(version, {**fitted.metadata, "version": version}, metrics)
@@ -62,6 +66,18 @@ def train_version(
         raise
     logger.info("registered model %s in %s (%.1f s training)", version, path, fitted.seconds)
     return TrainResult(version, path, metrics, fitted.seconds, fitted.counts)
+
+
+def comparison_model(version: str, registry: ModelRegistry) -> tuple[FeedbackModel, str] | None:
+    """The model a new version is compared with and its version, or None when it cannot be loaded; loaded before
+    training, so that a model failing its hash check (ModelIntegrityError) stops the run at once."""
+    try:
+        return model_for(version, registry.root)
+    except ModelIntegrityError:
+        raise
+    except (ValueError, RuntimeError) as error:
+        logger.warning("could not evaluate the current model for comparison: %s", error)
+        return None
 
 
 def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions,
@@ -75,7 +91,7 @@ def train_file(path: Path, registry: ModelRegistry, name: str | None, options: T
     stored = None
     if options.adapt_rows:
         if lake is None:
-            raise ValueError("adapting to stored texts needs the lake (a causa.toml with [lake])")
+            raise InvalidOption("adapting to stored texts needs the lake (a causa.toml with [lake])")
         stored = stored_texts(lake, options.adapt_rows, set(rows.texts), options.random_state)
     return train_version(rows, registry, name, options, data, stored=stored)
 
@@ -83,11 +99,11 @@ def train_file(path: Path, registry: ModelRegistry, name: str | None, options: T
 def stored_texts(lake: Lake, n: int, exclude: set[str], random_state: int) -> StoredTexts:
     """A seeded sample of at most `n` distinct feedback texts from the lake, leaving out `exclude` (the labels)."""
     if n < 1:
-        raise ValueError(f"--adapt must be at least 1, got {n}")
+        raise InvalidOption(f"--adapt must be at least 1, got {n}")
     frame = lake.read(FEEDBACK, columns=["text", "language"]).to_pandas()
     frame = frame[frame["text"].notna() & ~frame["text"].isin(exclude)].drop_duplicates("text")
     if frame.empty:
-        raise ValueError(f"the lake at {lake.root} holds no stored texts to adapt to; run `causa run` first")
+        raise NoDataError(f"the lake at {lake.root} holds no stored texts to adapt to; run `causa run` first")
     frame = frame.sample(min(n, len(frame)), random_state=random_state)
     logger.info("adapting to %d stored texts of %s", len(frame), lake.root)
     return StoredTexts(frame["text"].tolist(), frame["language"].tolist(), f"lake {lake.root}")

@@ -15,6 +15,8 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from causa.errors import EXIT_FAILED
+from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import FILE_FORMATS, SourceSettings
 from causa.pipelines.sources.progress import Checkpoint, Start
 from causa.pipelines.sources.records import RawRecord
@@ -25,7 +27,7 @@ logger = logging.getLogger(__name__)
 SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
-class SourceError(RuntimeError):
+class SourceError(PipelineError, RuntimeError):
     """A source could not be read at all (as opposed to one bad row, which goes to quarantine).
 
     `transient` says whether the failure can pass on its own (the source unreachable, timing out, answering 5xx or
@@ -38,6 +40,8 @@ class SourceError(RuntimeError):
 
     def __reduce__(self) -> tuple[type[SourceError], tuple[str, bool]]:
         return type(self), (str(self), self.transient)
+
+    exit_code = EXIT_FAILED
 
 
 class FileSource:

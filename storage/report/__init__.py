@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from causa.nlp.analysis import TextAnalyser
+from causa.storage.errors import InvalidOption
 from causa.storage.report.data import ReportData, build_report_data
 from causa.storage.report.render import render_html
 from causa.storage.filesystem import RemotePath
@@ -22,7 +23,7 @@ def write_report(
 ) -> ReportData:
     """Compute the report for [start, end] and write it to `output` atomically; returns what it shows."""
     if start and end and start > end:
-        raise ValueError(f"report period starts after it ends: --from {start} > --to {end}")
+        raise InvalidOption(f"report period starts after it ends: --from {start} > --to {end}")
     data = build_report_data(Lake(lake_root), analyser, causes, start, end)
     if isinstance(output, RemotePath):  # an object store: one PUT of the whole page, none when it is unchanged
         page = render_html(data).encode("utf-8")

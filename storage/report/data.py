@@ -16,6 +16,7 @@ from causa.nlp.analysis import TextAnalyser
 from causa.nlp.redact import redact
 from causa.nlp.themes import find_themes, stop_keys
 from causa.storage.alerts import detect_spikes, window_start
+from causa.storage.errors import NoDataError
 from causa.storage.impact import cause_impact
 from causa.storage.lake import Lake
 from causa.nlp.taxonomy import SENTIMENTS
@@ -106,7 +107,7 @@ def period_days(lake: Lake, start: date | None, end: date | None, causes: Sequen
         start = (end or days[-1]) - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     days = [d for d in days if start is None or d >= start]
     if not days:
-        raise ValueError(f"no daily_summary data in {lake.root} between {start or 'the beginning'} and {end or 'the end'}")
+        raise NoDataError(f"no daily_summary data in {lake.root} between {start or 'the beginning'} and {end or 'the end'}")
     return days
 
 
