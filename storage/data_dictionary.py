@@ -14,6 +14,7 @@ from typing import Sequence
 
 import pyarrow as pa
 
+from causa.storage.errors import StorageError
 from causa.storage.schemas import TABLES, TableSpec, description
 from causa.table_files import write_text_atomically
 
@@ -23,7 +24,7 @@ BEGIN = "<!-- data dictionary: generated from storage/schemas.py by `python -m c
 END = "<!-- end of the generated data dictionary -->"
 
 
-class DataDictionaryError(ValueError):
+class DataDictionaryError(StorageError, ValueError):
     """A file without the data dictionary's markers; the message names the file and the marker."""
 
 

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from causa.storage.errors import StorageError
 from causa.storage.filesystem import (
     LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
     read_parquet,
@@ -351,7 +352,7 @@ def _conform(table: pa.Table, schema: pa.Schema, fill_missing: bool = False) -> 
     return table.select(schema.names).cast(schema)
 
 
-class NullKeyError(ValueError):
+class NullKeyError(StorageError, ValueError):
     """Rows offered to the lake with a null in a key column; the message names the table, the column and the count."""
 
 

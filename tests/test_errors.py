@@ -16,12 +16,12 @@ from causa.storage.errors import StorageError
 
 FAMILIES = {"causa.nlp": NlpError, "causa.storage": StorageError, "causa.pipelines": PipelineError}
 EXIT_CODES = {"CausaError": EXIT_FAILED, "LakeLockedError": EXIT_LOCKED, "SourceError": EXIT_FAILED,
-              "ExtractionError": EXIT_FAILED}
+              "NightFailed": EXIT_FAILED}
 """The errors that do not mean bad input (exit 2): the root's default, another run holds the lake, a source could
-not be read."""
+not be read, every source of a night failed."""
 STILL_VALUE_ERRORS = ("SettingsError", "RegistryError", "StateError", "LakeLocationError", "PromotionRefused",
                       "ExecutorError", "InvalidRecord", "LabelsError", "TableFileError")
-STILL_RUNTIME_ERRORS = ("ModelIntegrityError", "LakeLockedError", "SourceError", "ExtractionError")
+STILL_RUNTIME_ERRORS = ("ModelIntegrityError", "LakeLockedError", "SourceError")
 
 
 def causa_modules() -> list[str]:
