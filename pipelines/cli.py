@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect waits 20 s for the temporary API server a run starts; a busy two-core machine can need more.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from causa.errors import CausaError  # noqa: E402  (light: no Prefect import)
 from causa.nlp.taxonomy import TIERS  # noqa: E402
