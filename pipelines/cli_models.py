@@ -111,8 +111,12 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
     add_model_choice(explain)
 
-    queue = commands.add_parser("review-queue", help="the lake items the model is least sure of, to label next")
+    queue = commands.add_parser("review-queue", help="the lake items worth labelling next: uncertain, diverse, "
+                                                     "balanced over languages and causes")
     queue.add_argument("--n", type=int, default=200, help="how many items (default 200)")
+    queue.add_argument("--exclude", type=Path, action="append", default=[], metavar="FILE",
+                       help="a labelled file (as causa train --labels reads it) whose items are left out, matched by "
+                            "feedback_id where a row has one, else by normalised text; repeatable")
     queue.add_argument("-o", "--output", type=Path, required=True, help="CSV or JSONL to write")
     queue.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
 
@@ -289,12 +293,13 @@ def command_explain(args: argparse.Namespace) -> int:
 
 
 def command_review_queue(args: argparse.Namespace) -> int:
-    from causa.storage.review_queue import review_queue, write_queue
+    from causa.storage.review_queue import labelled_items, review_queue, write_queue
     from causa.pipelines.settings import load_settings
     from causa.storage.lake import Lake
 
     settings = load_settings(args.config)
-    frame = review_queue(Lake(settings.lake_root), args.n)
+    exclude = labelled_items(args.exclude)
+    frame = review_queue(Lake(settings.lake_root), args.n, exclude)
     write_queue(frame, args.output)
     sys.stdout.write(f"wrote {len(frame)} items to label into {args.output} "
                      f"(fill in 'sentiment' and 'causes', then: causa train --labels {args.output})\n")

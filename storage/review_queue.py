@@ -1,14 +1,17 @@
-"""`causa review-queue`: the lake items the model is least sure of, as a file to label and feed to `causa train`."""
+"""`causa review-queue`: the lake items worth labelling next, as a file to label and feed to `causa train`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from causa.nlp.review_selection import SelectionOptions, cause_group, normalised_text, select_for_review
 from causa.storage.errors import InvalidOption, NoDataError
-from causa.table_files import atomic_path, write_csv
+from causa.table_files import atomic_path, read_table_file, write_csv
 from causa.storage.lake import Lake
 from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED
 
@@ -16,11 +19,47 @@ LABEL_COLUMNS = ("sentiment", "causes")
 SUFFIXES = (".csv", ".jsonl")
 
 
-def review_queue(lake: Lake, n: int) -> pd.DataFrame:
-    """Up to `n` items: flagged needs_review first, then the smallest margin between the two likeliest sentiments.
+@dataclass(frozen=True)
+class LabelledItems:
+    """Items a labelled file already holds: by feedback_id where its row has one, else by normalised text."""
 
-    The `sentiment` and `causes` columns are left empty for a person to fill in; the model's guesses sit next to
-    them as `predicted_sentiment` and `predicted_causes`.
+    feedback_ids: frozenset[str]
+    texts: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.feedback_ids) + len(self.texts)
+
+
+def labelled_items(paths: Sequence[Path]) -> LabelledItems:
+    """The labelled rows (a non-empty `sentiment`, or every row of a file without that column, such as ratings) of
+    CSV, JSONL or Parquet files read as `causa train --labels` reads them."""
+    ids: set[str] = set()
+    texts: set[str] = set()
+    for path in paths:
+        frame = read_table_file(path)
+        if "feedback_id" not in frame.columns and "text" not in frame.columns:
+            raise ValueError(f"{path} has neither a feedback_id nor a text column to match labelled items by; "
+                             f"its columns are {list(frame.columns)}")
+        if "sentiment" in frame.columns:
+            frame = frame[frame["sentiment"].map(lambda value: isinstance(value, str) and bool(value.strip()))]
+        row_ids = frame["feedback_id"] if "feedback_id" in frame.columns else pd.Series([None] * len(frame))
+        row_texts = frame["text"] if "text" in frame.columns else pd.Series([None] * len(frame))
+        for feedback_id, text in zip(row_ids.tolist(), row_texts.tolist()):
+            if isinstance(feedback_id, str) and feedback_id.strip():
+                ids.add(feedback_id.strip())
+            elif isinstance(text, str) and normalised_text(text):
+                texts.add(normalised_text(text))
+    return LabelledItems(frozenset(ids), frozenset(texts))
+
+
+def review_queue(lake: Lake, n: int, exclude: LabelledItems | None = None,
+                 options: SelectionOptions = SelectionOptions()) -> pd.DataFrame:
+    """Up to `n` items chosen by uncertainty and diversity (causa.nlp.review_selection), listed flagged
+    needs_review first, then by the smallest margin between the two likeliest sentiments.
+
+    Uncertainty orders the candidates the same way; `exclude` leaves out items already labelled. The `sentiment`
+    and `causes` columns are left empty for a person to fill in; the model's guesses sit next to them as
+    `predicted_sentiment` and `predicted_causes`.
     """
     if n < 1:
         raise InvalidOption(f"--n must be at least 1, got {n}")
@@ -29,9 +68,17 @@ def review_queue(lake: Lake, n: int) -> pd.DataFrame:
         raise NoDataError(f"the lake at {lake.root} has no scored items; run `causa run` first")
     feedback = lake.read(FEEDBACK).to_pandas()[["feedback_id", "text", "language", "channel", "source", "created_at"]]
     frame = scored.merge(feedback, on="feedback_id", how="inner")
+    if exclude is not None and len(exclude):
+        known = frame["feedback_id"].isin(exclude.feedback_ids) | frame["text"].map(normalised_text).isin(exclude.texts)
+        frame = frame[~known]
     ordered = np.sort(frame[list(PROBABILITY_COLUMNS)].to_numpy(dtype=float), axis=1)
     frame["margin"] = ordered[:, -1] - ordered[:, -2]
-    frame = frame.sort_values(["needs_review", "margin", "feedback_id"], ascending=[False, True, True]).head(n)
+    ranking = {"by": ["needs_review", "margin", "feedback_id"], "ascending": [False, True, True]}
+    frame = frame.sort_values(**ranking).reset_index(drop=True)
+    chosen = select_for_review(frame["text"].tolist(), frame["language"].tolist(),
+                               [cause_group(list(causes)) for causes in frame["causes"]], range(len(frame)), n,
+                               options) if len(frame) else []
+    frame = frame.loc[chosen].sort_values(**ranking)
     return pd.DataFrame({
         "feedback_id": frame["feedback_id"],
         "text": frame["text"],

@@ -25,7 +25,7 @@ def sample_lake(tmp_path_factory, prefect_server) -> Path:
     return nightly(config_path=str(config)).lake_root
 
 
-@pytest.mark.parametrize("name", ["lake_trends.py", "retrain_and_promote.py"])
+@pytest.mark.parametrize("name", ["lake_trends.py", "retrain_and_promote.py", "active_learning_round.py"])
 def test_notebook_runs(name: str, sample_lake: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CAUSA_LAKE", str(sample_lake))
     monkeypatch.setenv("CAUSA_REGISTRY", str(tmp_path / "models"))
@@ -39,3 +39,9 @@ def test_notebook_runs(name: str, sample_lake: Path, tmp_path: Path, monkeypatch
         printed = "".join(output.get("text", "") for output in outputs)
         assert "promoted now:" in printed and "# causa model" in printed
         assert any((tmp_path / "models").iterdir())
+    if name == "active_learning_round.py":
+        printed = "".join(output.get("text", "") for output in outputs)
+        assert "queue: 60 items" in printed and "promoted now:" in printed
+        assert "0 of them labelled before" in printed
+        labelled = (tmp_path / "labelled_round_1.csv").read_text(encoding="utf-8")
+        assert labelled.startswith("feedback_id,text,language") and any((tmp_path / "models").iterdir())
