@@ -38,8 +38,8 @@ def labelled_items(paths: Sequence[Path]) -> LabelledItems:
     for path in paths:
         frame = read_table_file(path)
         if "feedback_id" not in frame.columns and "text" not in frame.columns:
-            raise ValueError(f"{path} has neither a feedback_id nor a text column to match labelled items by; "
-                             f"its columns are {list(frame.columns)}")
+            raise InvalidOption(f"{path} has neither a feedback_id nor a text column to match labelled items by; "
+                                f"its columns are {list(frame.columns)}")
         if "sentiment" in frame.columns:
             frame = frame[frame["sentiment"].map(lambda value: isinstance(value, str) and bool(value.strip()))]
         row_ids = frame["feedback_id"] if "feedback_id" in frame.columns else pd.Series([None] * len(frame))
