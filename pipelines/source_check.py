@@ -10,7 +10,8 @@ from pathlib import Path
 from causa.nlp.redact import redact
 from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import Settings, SourceSettings
-from causa.pipelines.sources import RawRecord, open_source
+from causa.pipelines.sources import RawRecord, SourceError, open_source
+from causa.pipelines.sources.fields import records_lacking_fields
 from causa.pipelines.validation import InvalidRecord, map_record
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ def first_batch(source: SourceSettings, base_dir: Path) -> list[RawRecord]:
 
 
 def check_sources(settings: Settings, names: list[str] | None = None) -> list[SourceCheck]:
-    """One check per configured source (or per named one); watermarks and ledgers are neither used nor changed."""
+    """One check per configured source (or per named one); watermarks and ledgers are neither used nor changed.
+
+    A source fails its check when it cannot be read, or when its records lack a mapped required field altogether
+    (the night would fail it the same way: see causa.pipelines.sources.fields).
+    """
     known = {source.name for source in settings.sources}
     unknown = sorted(set(names or ()) - known)
     if unknown:
@@ -60,7 +65,10 @@ def check_sources(settings: Settings, names: list[str] | None = None) -> list[So
             continue
         check = SourceCheck(source.name, source.kind)
         try:
-            check.records = first_batch(source, settings.base_dir)
+            records = first_batch(source, settings.base_dir)
+            if problem := records_lacking_fields(source, records, "the first page or batch"):
+                raise SourceError(problem)
+            check.records = records
         except Exception as error:  # every failure is shown, per source
             check.error = f"{type(error).__name__}: {error}"
             logger.debug("source %s check failed", source.name, exc_info=True)

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from causa.errors import EXIT_FAILED
 from causa.pipelines.errors import PipelineError
 from causa.pipelines.settings import FILE_FORMATS, SourceSettings
+from causa.pipelines.sources.fields import FieldPresence
 from causa.pipelines.sources.progress import Checkpoint, Start
 from causa.pipelines.sources.records import RawRecord
 from causa.storage.state import FileFingerprint
@@ -86,7 +87,8 @@ class FileSource:
                 continue
             file_format = self.settings.file_format or format_of(path)
             logger.info("source %s: reading %s as %s", self.settings.name, path, file_format)
-            yield from records_from_bytes(payload, path, file_format, self.settings.encoding)
+            records = records_from_bytes(payload, path, file_format, self.settings.encoding)
+            yield from with_required_fields(records, self.settings, str(path), uniform=file_format != "jsonl")
             self._seen[key] = seen
         if self.skipped:
             logger.info("source %s: %d files already processed, skipped", self.settings.name, len(self.skipped))
@@ -94,6 +96,25 @@ class FileSource:
     def checkpoint(self) -> Checkpoint:
         """The files read so far (with their fingerprints), to add to the ledger once their rows are committed."""
         return Checkpoint(files=dict(self._seen))
+
+
+def with_required_fields(
+    records: Iterator[RawRecord], settings: SourceSettings, where: str, uniform: bool
+) -> Iterator[RawRecord]:
+    """The records of one file as they come; a SourceError when they lack a mapped required field altogether.
+
+    `uniform`: every record has the same field names (a CSV header, a Parquet schema), so the first readable
+    record decides before any is yielded; JSON lines are judged once the whole file is read.
+    """
+    presence = FieldPresence(settings, where)
+    for record in records:
+        first = not presence.readable
+        presence.see(record)
+        if uniform and first and presence.readable and (problem := presence.lacking()):
+            raise SourceError(problem)
+        yield record
+    if problem := presence.lacking():
+        raise SourceError(problem)
 
 
 def format_of(path: Path) -> str:

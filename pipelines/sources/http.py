@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from causa.pipelines.settings import HttpSettings, SettingsError, SourceSettings, resolve_env
+from causa.pipelines.sources.fields import lacking_fields
 from causa.pipelines.sources.files import SourceError
 from causa.pipelines.sources.progress import Checkpoint, Start
 from causa.pipelines.sources.records import RawRecord
@@ -85,6 +86,10 @@ class HttpSource:
                     where = f"field {http.records!r}" if http.records else "the response body"
                     raise SourceError(f"source {name!r}: page {self.pages} of {display_url(url)}: {where} is not a "
                                       f"list of items (got {type(items).__name__}); check the `records` setting")
+                objects = [item for item in items if isinstance(item, dict)]
+                if objects and (problem := lacking_fields(self.settings, set().union(*objects),
+                                                          f"page {self.pages} of {display_url(url)}")):
+                    raise SourceError(problem)
                 for index, item in enumerate(items, start=1):
                     origin = f"{name}:page {self.pages}:{index}"
                     if not isinstance(item, dict):

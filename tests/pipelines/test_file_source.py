@@ -36,10 +36,10 @@ def test_csv_row_with_extra_cells_is_flagged(tmp_path: Path) -> None:
 
 
 def test_parquet_and_glob(tmp_path: Path) -> None:
-    pq.write_table(pa.table({"id": ["1"], "text": ["hi"]}), tmp_path / "e.parquet")
+    pq.write_table(pa.table({"id": ["1"], "text": ["hi"], "c": ["2026-10-01"]}), tmp_path / "e.parquet")
     source = SourceSettings(name="p", kind="files", path=str(tmp_path / "*.parquet"), channel="review",
                             fields={"id": "id", "text": "text", "created_at": "c"})
-    assert [r.data for r in FileSource(source, tmp_path).extract()] == [{"id": "1", "text": "hi"}]
+    assert [r.data for r in FileSource(source, tmp_path).extract()] == [{"id": "1", "text": "hi", "c": "2026-10-01"}]
 
 
 def test_no_matching_file_is_an_error_naming_the_pattern(tmp_path: Path) -> None:
