@@ -167,7 +167,9 @@ class StagedNight:
 
     @classmethod
     def open(cls, lake: Lake) -> StagedNight:
-        return cls(lake.stage(FEEDBACK), lake.stage(SCORED), lake.stage(QUARANTINE))
+        # a feedback_id lives in one partition: an item whose created_at changed leaves its old date
+        return cls(lake.stage(FEEDBACK, one_partition_per_key=True), lake.stage(SCORED, one_partition_per_key=True),
+                   lake.stage(QUARANTINE))
 
     def discard(self) -> None:
         for staged in (self.feedback, self.scored, self.quarantine):
@@ -175,25 +177,28 @@ class StagedNight:
 
 
 @task(cache_policy=NO_CACHE)
-def write(staged: StagedNight) -> int:
-    """Merges the staged quarantine, feedback and scored rows; returns how many feedback or scored rows changed."""
+def write(staged: StagedNight) -> tuple[int, set[date]]:
+    """Merges the staged quarantine, feedback and scored rows; returns how many feedback or scored rows changed, and
+    the dates items moved away from (their created_at changed)."""
     staged.quarantine.commit()
-    return staged.feedback.commit().rows_changed + staged.scored.commit().rows_changed
+    feedback, scored = staged.feedback.commit(), staged.scored.commit()
+    return feedback.rows_changed + scored.rows_changed, set(feedback.moved_from) | set(scored.moved_from)
 
 
 @task(cache_policy=NO_CACHE)
 def summarise(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
-    """Recomputes daily_summary for the dates this run touched."""
-    if not days:
-        return 0
+    """Recomputes daily_summary for the dates this run touched; returns how many dates' summaries changed.
+
+    Each date's summary is replaced whole, so a group left without items (an item moved to another date, or now
+    in another language) disappears, and a date left without items has no summary.
+    """
     spec = daily_summary_spec(causes)
-    staged = lake.stage(spec)
+    changed = 0
     for day in sorted(days):  # one day at a time: memory holds one day's columns
         rows = daily_summary(lake.read(FEEDBACK, [day], FEEDBACK_COLUMNS), lake.read(SCORED, [day], SCORED_COLUMNS), causes)
-        if not rows.empty:
-            table = pa.Table.from_pandas(rows, preserve_index=False)
-            staged.add(table, table.column("created_date"))
-    return staged.commit().rows_changed
+        table = spec.schema.empty_table() if rows.empty else pa.Table.from_pandas(rows, preserve_index=False)
+        changed += lake.overwrite(spec, day, table)
+    return changed
 
 
 @task(cache_policy=NO_CACHE)
@@ -295,7 +300,8 @@ def run_source(
     except Exception as error:
         return failed(SourceOutcome(source=source.name), error)
     outcome = pulled.outcome
-    outcome.changed = write(pulled.staged)
+    outcome.changed, moved_from = write(pulled.staged)
+    outcome.dates |= moved_from
     # Advanced only after the summary is written too (in night): a run killed before that re-reads the source.
     outcome.commit = partial(commit_progress, state, source, pulled.checkpoint, run_id)
     return outcome
@@ -390,8 +396,11 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         outcomes = tuple(
             run_source(settings, source, lake, run_date, run_id, scoring_version, since) for source in settings.sources
         )
-        summarise(lake, set().union(*(o.dates for o in outcomes)), model.causes)
-        find_alerts(lake, set().union(*(o.dates for o in outcomes)), model.causes)
+        moved_from = lake.moved_from()  # also dates a killed run moved items away from
+        touched = set().union(moved_from, *(o.dates for o in outcomes))
+        summarise(lake, touched, model.causes)
+        find_alerts(lake, touched, model.causes)
+        lake.clear_moved_from(moved_from | touched)
         for outcome in outcomes:
             if outcome.commit is not None:
                 outcome.commit()  # only now: rows, summary and alerts are committed

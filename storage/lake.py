@@ -22,10 +22,11 @@ import pyarrow.parquet as pq
 from causa.storage.errors import StorageError
 from causa.storage.filesystem import (
     LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
-    read_parquet,
+    read_parquet, write_bytes_atomically,
 )
 from causa.storage.layout import (
-    PARTITION_FILE, partition_day, partition_file, staging_dir, staging_prefix, staging_writer, table_dir,
+    PARTITION_FILE, moved_from_path, partition_day, partition_file, staging_dir, staging_prefix, staging_writer,
+    table_dir,
 )
 from causa.storage.schemas import TableSpec, table_spec
 
@@ -34,11 +35,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WriteStats:
-    """What one upsert did: rows offered, rows new or changed, partitions rewritten."""
+    """What one upsert did: rows offered, rows new or changed, partitions rewritten, and the rows removed from the
+    partition of their old date because they moved to another one (`moved_from`: those dates)."""
 
     rows_offered: int
     rows_changed: int
     partitions_written: int
+    rows_moved: int = 0
+    moved_from: tuple[date, ...] = ()
 
 
 class Lake:
@@ -128,9 +132,38 @@ class Lake:
         finally:
             staged.discard()
 
-    def stage(self, spec: TableSpec) -> StagedRows:
-        """A place to add rows in bounded batches before merging them all into the table at once."""
-        return StagedRows(self, spec)
+    def stage(self, spec: TableSpec, one_partition_per_key: bool = False) -> StagedRows:
+        """A place to add rows in bounded batches before merging them all into the table at once.
+
+        `one_partition_per_key`: a key lives in one partition only, so a row staged for another date than the one
+        its key is stored under moves there (see `StagedRows.commit`).
+        """
+        return StagedRows(self, spec, one_partition_per_key)
+
+    def moved_from(self) -> set[date]:
+        """Dates rows moved away from (see `StagedRows.commit`) whose derived tables are not yet recomputed: noted
+        before the rows are removed, cleared by `clear_moved_from` once they are, so a killed run leaves them."""
+        path = moved_from_path(self.root)
+        if not path.is_file():
+            return set()
+        return {date.fromisoformat(day) for day in json.loads(path.read_text(encoding="utf-8"))["days"]}
+
+    def note_moved_from(self, days: Iterable[date]) -> None:
+        new = set(days) - self.moved_from()
+        if new:
+            known = sorted(self.moved_from() | new)
+            write_bytes_atomically(
+                moved_from_path(self.root), json.dumps({"days": [day.isoformat() for day in known]}).encode("utf-8")
+            )
+
+    def clear_moved_from(self, days: Iterable[date]) -> None:
+        """Forgets dates whose derived tables are recomputed."""
+        left = self.moved_from() - set(days)
+        path = moved_from_path(self.root)
+        if left:
+            write_bytes_atomically(path, json.dumps({"days": [day.isoformat() for day in sorted(left)]}).encode("utf-8"))
+        elif path.is_file():
+            path.unlink()
 
     def discard_staging(self) -> int:
         """Removes temporary files and staged batches a killed run left in `.staging` (call only while holding the lake lock)."""
@@ -186,11 +219,13 @@ class StagedRows:
     time; `commit` merges each date's files with its partition in one pass and one atomic swap.
     """
 
-    def __init__(self, lake: Lake, spec: TableSpec) -> None:
+    def __init__(self, lake: Lake, spec: TableSpec, one_partition_per_key: bool = False) -> None:
         self.lake = lake
         self.spec = spec
+        self.one_partition_per_key = one_partition_per_key
         self.folder = lake.staging_dir / f"{staging_prefix(spec.name)}{uuid.uuid4().hex[:12]}"
         self.files: dict[date, list[Path]] = {}
+        self.order: list[tuple[date, Path]] = []
         self.rows_offered = 0
 
     def add(self, rows: pa.Table, partition_values: pa.Array) -> None:
@@ -209,45 +244,94 @@ class StagedRows:
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(rows.filter(pc.equal(days, pa.scalar(day, pa.date32()))), path)
             files.append(path)
+            self.order.append((day, path))
         self.rows_offered += rows.num_rows
 
     def commit(self) -> WriteStats:
-        """Merge every staged date into its partition; a partition that would not change is not rewritten."""
-        changed = written = 0
-        for day in sorted(self.files):
-            n_changed = _merge_partition(self.lake, self.spec, day, self.files[day])
+        """Merge every staged date into its partition; a partition that would not change is not rewritten.
+
+        With `one_partition_per_key`, the last staged copy of a key decides its date: the key's rows under any other
+        date (stored, or staged earlier in this commit) are removed, in partitions rewritten by this same commit;
+        those dates are noted in `Lake.moved_from` before any row is removed.
+        """
+        evicted = self._evicted() if self.one_partition_per_key and self.files else {}
+        moved_from = sorted(day for day, keys in evicted.items() if keys[1])
+        if moved_from:
+            self.lake.note_moved_from(moved_from)
+        changed = written = moved = 0
+        for day in sorted(set(self.files) | set(evicted)):
+            leaving = evicted[day][0] if day in evicted else None
+            n_changed, n_removed = _merge_partition(self.lake, self.spec, day, self.files.get(day, []), leaving)
             changed += n_changed
-            written += n_changed > 0
+            moved += n_removed
+            written += n_changed > 0 or n_removed > 0
         logger.info(
-            "%s: %d rows offered, %d new or changed, %d partitions written",
-            self.spec.name, self.rows_offered, changed, written,
+            "%s: %d rows offered, %d new or changed, %d moved to another date, %d partitions written",
+            self.spec.name, self.rows_offered, changed, moved, written,
         )
-        stats = WriteStats(rows_offered=self.rows_offered, rows_changed=changed, partitions_written=written)
+        stats = WriteStats(rows_offered=self.rows_offered, rows_changed=changed, partitions_written=written,
+                           rows_moved=moved, moved_from=tuple(moved_from))
         self.discard()
         return stats
+
+    def _evicted(self) -> dict[date, tuple[pa.Array, bool]]:
+        """Per date, the keys whose last staged copy is under another date, and whether any of them is stored there.
+
+        Reads the key columns of the staged files and of every stored partition (not their other columns).
+        """
+        keys = [_keys(pq.read_table(path, columns=list(self.spec.key)), self.spec) for _, path in self.order]
+        days = [pa.array([day] * len(part), pa.date32()) for (day, _), part in zip(self.order, keys)]
+        staged = pa.table({"key": pa.chunked_array(keys, pa.string()), "day": pa.chunked_array(days, pa.date32()),
+                           "at": pa.array(np.arange(sum(len(part) for part in keys)))})
+        last = staged.group_by("key").aggregate([("at", "max")])
+        home_keys = last["key"].combine_chunks()
+        home_days = staged["day"].take(last["at_max"]).combine_chunks()
+        evicted: dict[date, tuple[pa.Array, bool]] = {}
+        superseded = staged.filter(pc.invert(pc.is_in(staged["at"], value_set=last["at_max"])))
+        for day in set(superseded["day"].to_pylist()):
+            chosen = superseded.filter(pc.equal(superseded["day"], pa.scalar(day, pa.date32())))
+            evicted[day] = (chosen["key"].combine_chunks(), False)
+        for day in self.lake.partitions(self.spec):
+            stored = _keys(read_parquet(self.lake.partition_path(self.spec, day), columns=list(self.spec.key)), self.spec)
+            found = pc.index_in(stored, value_set=home_keys)
+            if found.null_count == len(found):
+                continue
+            present = pc.is_valid(found)
+            elsewhere = pc.not_equal(home_days.take(found.filter(present)), pa.scalar(day, pa.date32()))
+            leaving = stored.filter(present).filter(elsewhere)
+            if len(leaving):
+                earlier = evicted.get(day, (pa.array([], pa.string()), False))[0]
+                evicted[day] = (pa.concat_arrays([earlier, leaving.cast(pa.string())]), True)
+        return evicted
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.files = {}
+        self.order = []
         self.rows_offered = 0
 
 
 READ_BATCH_ROWS = 65_536
 
 
-def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path]) -> int:
-    """Merge staged files into one partition by key (the last staged copy of a key wins); returns rows changed.
+def _merge_partition(
+    lake: Lake, spec: TableSpec, day: date, staged: list[Path], leaving: pa.Array | None = None
+) -> tuple[int, int]:
+    """Merge staged files into one partition by key (the last staged copy of a key wins), without the `leaving`
+    keys (rows that moved to another date); returns rows new or changed, and stored rows removed.
 
     Only key columns are held for the whole partition; rows stream through in batches. Stored rows keep their
     order, new rows follow in staging order; a stored row equal to its incoming copy but for the volatile columns
-    is kept, so a rerun changes nothing.
+    is kept, so a rerun changes nothing. A partition left with no row is removed.
     """
+    leaving = pa.array([], pa.string()) if leaving is None else leaving
     incoming = pa.chunked_array(
         [_keys(pq.read_table(path, columns=list(spec.key)), spec) for path in staged], type=pa.string()
     ).combine_chunks()
     winners = pa.table({"key": incoming, "at": pa.array(np.arange(len(incoming)))}).group_by("key").aggregate(
         [("at", "max")]
     )
+    winners = winners.filter(pc.invert(pc.is_in(winners["key"], value_set=leaving)))
     target = lake.partition_path(spec, day)
     exists = target.is_file()
     stored = _keys(read_parquet(target, columns=list(spec.key)), spec) if exists else pa.array([], pa.string())
@@ -258,22 +342,29 @@ def _merge_partition(lake: Lake, spec: TableSpec, day: date, staged: list[Path])
     )
     taken = pc.or_(pc.invert(known), pc.is_in(winners["key"], value_set=rewritten))
     n_changed = pc.sum(pc.cast(taken, pa.int64())).as_py() or 0
-    if not n_changed:
-        return 0
+    n_removed = pc.sum(pc.cast(pc.is_in(stored, value_set=leaving), pa.int64())).as_py() or 0
+    if not n_changed and not n_removed:
+        return 0, 0
+    if len(stored) - n_removed + (pc.sum(pc.cast(pc.invert(known), pa.int64())).as_py() or 0) == 0:
+        target.unlink()
+        if isinstance(target, Path) and not any(target.parent.iterdir()):
+            target.parent.rmdir()
+        return n_changed, n_removed
     keep = np.zeros(len(incoming), dtype=bool)
     keep[winners["at_max"].filter(taken).to_numpy()] = True
+    dropped = pa.concat_arrays([rewritten, leaving.cast(pa.string())])
 
     def merged() -> Iterable[pa.RecordBatch]:
         if exists:
             for keys, batch in _stored_batches(target, spec):
-                yield batch.filter(pc.invert(pc.is_in(keys, value_set=rewritten)))
+                yield batch.filter(pc.invert(pc.is_in(keys, value_set=dropped)))
         offset = 0
         for keys, batch in _staged_batches(staged, spec):
             yield batch.filter(pa.array(keep[offset : offset + batch.num_rows]))
             offset += batch.num_rows
 
     lake._replace_partition(spec, day, merged())
-    return n_changed
+    return n_changed, n_removed
 
 
 def _stored_batches(path: LakePath, spec: TableSpec) -> Iterable[tuple[pa.Array, pa.RecordBatch]]:

@@ -4,6 +4,7 @@ model registry, the nightly report and the run lock.
     <root>/<table>/<partition column>=YYYY-MM-DD/part-0.parquet   the tables (Hive partitions, one file a day)
     <root>/.staging/<table>-<pid>-...                             batches and files being written
     <root>/_state/<source>/watermark.json, files.json             each source's watermark and file ledger
+    <root>/_state/moved_from.json                                 dates rows moved away from, not yet resummarised
     <root>/models/                                                the model registry, unless model.registry is set
     <root>/report.html                                            the nightly report
     <root>/.causa.lock                                            the run lock (a local lake's)
@@ -22,6 +23,7 @@ STAGING_DIR = ".staging"
 STATE_DIR = "_state"
 WATERMARK_FILE = "watermark.json"
 LEDGER_FILE = "files.json"
+MOVED_FROM_FILE = "moved_from.json"
 MODELS_DIR = "models"
 REPORT_FILE = "report.html"
 LOCK_FILE = ".causa.lock"
@@ -71,6 +73,12 @@ def staging_writer(name: str) -> int | None:
 
 def state_dir(root: LakePath) -> LakePath:
     return root / STATE_DIR
+
+
+def moved_from_path(root: LakePath) -> LakePath:
+    """The dates rows of a one-partition-per-key table moved away from, kept until their derived tables are
+    recomputed (see causa.storage.lake.Lake.moved_from)."""
+    return state_dir(root) / MOVED_FROM_FILE
 
 
 def models_dir(root: LakePath) -> LakePath:

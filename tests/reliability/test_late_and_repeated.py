@@ -96,6 +96,51 @@ def test_late_repeated_and_edited_items_across_nights(prefect_server, tmp_path: 
     assert fault_report.record("late, repeated and edited items over two nights", rows_in, len(ids), 0, repeats) == 0
 
 
+def summary_counts(lake: Path) -> dict[str, tuple[int, int]]:
+    """Per created_date: items and negative items, summed over the day's groups."""
+    rows = query(lake, "select cast(created_date as varchar), sum(n_feedback), sum(n_negative) from {summary} group by 1")
+    return {day: (int(items), int(negative)) for day, items, negative in rows}
+
+
+def test_an_item_whose_created_at_changes_moves_to_its_new_date(prefect_server, tmp_path: Path, fault_report) -> None:
+    complaint = "The courier was rude and my parcel came a week late"
+    night_1 = [
+        item("m1", complaint, "2026-11-08T09:00:00Z", "ana"),
+        item("m2", "Lovely shop, quick delivery", "2026-11-08T10:00:00Z", "bob"),
+        item("m3", "Great service, thank you", "2026-11-12T09:00:00Z", "cid"),
+        item("m4", "Muito bom, recomendo", "2026-11-05T09:00:00Z", "dan"),  # alone on its date
+    ]
+    config = write_config(tmp_path)
+    lake = tmp_path / "lake"
+    drop(tmp_path / "drops", "reviews.jsonl", night_1)
+    nightly(config_path=str(config), run_date=NIGHT_1 + timedelta(days=2))
+    assert summary_counts(lake) == {"2026-11-05": (1, 0), "2026-11-08": (2, 1), "2026-11-12": (1, 0)}
+
+    night_2 = [dict(night_1[0], at="2026-11-12T18:00:00Z"), night_1[1], night_1[2],
+               dict(night_1[3], at="2026-11-06T09:00:00Z")]  # the source re-stamps two edited items
+    drop(tmp_path / "drops", "reviews.jsonl", night_2)
+    second = nightly(config_path=str(config), run_date=NIGHT_2)
+    assert second.status == "success"
+
+    for table in ("feedback", "scored"):
+        assert query(lake, f"select count(*), count(distinct feedback_id) from {{{table}}}") == [(4, 4)]
+    placed = query(lake, "select f.source_item_id, cast(f.created_date as varchar), cast(s.created_date as varchar) "
+                         "from {feedback} f join {scored} s using (feedback_id) order by 1")
+    assert placed == [("m1", "2026-11-12", "2026-11-12"), ("m2", "2026-11-08", "2026-11-08"),
+                      ("m3", "2026-11-12", "2026-11-12"), ("m4", "2026-11-06", "2026-11-06")]
+    assert summary_counts(lake) == {"2026-11-06": (1, 0), "2026-11-08": (1, 0), "2026-11-12": (2, 1)}
+    for table in ("feedback", "scored", "daily_summary"):
+        assert not (lake / table / "created_date=2026-11-05").exists()
+    assert not (lake / "_state" / "moved_from.json").exists()
+
+    files = {p: digest(p) for p in lake.glob("[!r]*/*/*.parquet")}
+    assert sum(o.changed for o in nightly(config_path=str(config), run_date=NIGHT_2).outcomes) == 0
+    assert {p: digest(p) for p in lake.glob("[!r]*/*/*.parquet")} == files
+    stored = query(lake, "select count(*) from {feedback}")[0][0]
+    assert fault_report.record("an edited item moving to another date", len(night_1) + len(night_2), stored, 0,
+                               len(night_2)) == 0
+
+
 AT = datetime(2026, 11, 10, 8, tzinfo=timezone.utc)
 
 

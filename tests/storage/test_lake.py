@@ -163,3 +163,30 @@ def test_rows_with_a_null_key_are_refused_and_the_table_is_left_as_it_was(tmp_pa
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert lake.partitions(SPEC) == [DAY_1] and lake.read(SPEC).column("item_id").to_pylist() == ["a"]
     assert list((tmp_path / ".staging").iterdir()) == []
+
+
+def test_a_key_staged_for_another_date_moves_there_when_keys_live_in_one_partition(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    DAY_3, DAY_4 = date(2026, 10, 3), date(2026, 10, 4)
+    lake.upsert(SPEC, rows(("a", 1, "r1"), ("b", 2, "r1"), ("c", 3, "r1")), days(DAY_1, DAY_1, DAY_2))
+
+    staged = lake.stage(SPEC, one_partition_per_key=True)
+    staged.add(rows(("a", 1, "r2"), ("c", 3, "r2")), days(DAY_2, DAY_3))  # a: day 1 -> 2; c: day 2 -> 3 ...
+    staged.add(rows(("c", 4, "r2")), days(DAY_4))  # ... then, later in the same commit, day 4
+    stats = staged.commit()
+
+    placed = {day: lake.read_partition(SPEC, day).column("item_id").to_pylist() for day in lake.partitions(SPEC)}
+    assert placed == {DAY_1: ["b"], DAY_2: ["a"], DAY_4: ["c"]}  # day 3 never written, day 2 kept for a
+    assert (stats.rows_changed, stats.rows_moved, stats.moved_from) == (2, 2, (DAY_1, DAY_2))
+    assert lake.moved_from() == {DAY_1, DAY_2}
+    lake.clear_moved_from([DAY_1])
+    assert lake.moved_from() == {DAY_2}
+
+    staged = lake.stage(SPEC, one_partition_per_key=True)
+    staged.add(rows(("b", 2, "r3")), days(DAY_3))  # the last row of day 1 leaves: the partition goes
+    assert staged.commit().moved_from == (DAY_1,)
+    assert lake.partitions(SPEC) == [DAY_2, DAY_3, DAY_4]
+    assert not (tmp_path / "items" / "created_date=2026-10-01").exists()
+
+    lake.upsert(SPEC, rows(("a", 9, "r4")), days(DAY_1))  # without the option a key may sit under two dates
+    assert sorted(lake.read(SPEC).column("item_id").to_pylist()) == ["a", "a", "b", "c"]
