@@ -37,6 +37,7 @@ def model_card(version: str, manifest: Mapping[str, Any], metrics: Mapping[str, 
         f"- character n-grams: {parameters.get('char_ngrams') or 'off'}; sentiment C {parameters.get('sentiment_C')}, "
         f"cause C {parameters.get('cause_C')}",
         f"- trained in {metrics.get('training_seconds', '?')} s",
+        *_selection_lines(manifest.get("selection")),
         "",
         f"## Held-out results ({metrics.get('heldout_rows', '?')} rows)",
         "",
@@ -76,3 +77,27 @@ def model_card(version: str, manifest: Mapping[str, Any], metrics: Mapping[str, 
         "",
     ]
     return "\n".join(lines)
+
+
+def _selection_lines(selection: Mapping[str, Any] | None) -> list[str]:
+    """How the features and C were chosen: the summary, then each candidate tried with its validation scores."""
+    if not selection:
+        return []
+    lines = [f"- options: {selection.get('summary', '?')}"]
+    for tried in selection.get("candidates", []):
+        lines.append(
+            f"  - char n-grams {_ngrams_text(tried['char_ngrams'])}, sentiment C {tried['sentiment_C']:g}, "
+            f"cause C {tried['cause_C']:g}: validation sentiment macro-F1 {_score_text(tried['sentiment_macro_f1'])}, "
+            f"causes average precision {_score_text(tried['causes_average_precision'])} ({tried['seconds']} s)")
+    for skipped in selection.get("not_tried", []):
+        lines.append(f"  - not tried (budget spent): char n-grams {_ngrams_text(skipped['char_ngrams'])}, "
+                     f"sentiment C {skipped['sentiment_C']:g}, cause C {skipped['cause_C']:g}")
+    return lines
+
+
+def _ngrams_text(value: Any) -> str:
+    return "off" if not value else f"{value[0]}-{value[1]}"
+
+
+def _score_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -8,7 +8,7 @@ import math
 import platform
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,6 +27,8 @@ from causa.nlp.model import MIN_CAUSE_EXAMPLES, FeedbackModel
 from causa.nlp.model_store import default_model_dir, load_model, read_manifest
 from causa.nlp.taxonomy import DEFAULT_CAUSES, SENTIMENTS, SUPPORTED_LANGUAGES
 from causa.nlp.labels import parse_causes
+from causa.nlp.option_search import CannotValidate, SearchRows, SearchSpace, search_options
+from causa.nlp.search_rules import DEFAULT_C, SEARCH, SEARCH_SECONDS
 from causa.nlp.versions import code_version, installed_version
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ POSITIVE_ABOVE = 0.625
 else neutral. On 1-5 that is 1-2 / 3 / 4-5; on 1-10 it is 1-4 / 5-6 / 7-10; on 0-10 0-3 / 4-6 / 7-10; on 1-100
 1-38 / 39-62 / 63-100."""
 TEST_SPLIT_VALUES = ("test", "heldout", "holdout", "eval", "validation")
+DEFAULT_CHOICES = {"char_ngrams": None, "sentiment_C": DEFAULT_C, "cause_C": DEFAULT_C}
+"""What a searched option takes when there is no search (search seconds 0, or too few rows to validate on)."""
+SEARCH_BASE_PER_LANGUAGE = 3000
+"""The option search fits on at most this many starter-corpus rows of each of the user's languages (a seeded
+sample; the final fit uses all of them): enough for the choice, and it keeps the search inside its budget."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,15 @@ class TrainingOptions:
     your file is small (BASE_SMALL_ROWS); starter: it trains everything; none: your file alone."""
     base_per_language: int | None = None
     """At most this many starter-corpus rows per language (a random sample); None: all of them."""
-    char_ngrams: tuple[int, int] | None = None
-    sentiment_C: float = 4.0
-    cause_C: float = 4.0
+    char_ngrams: tuple[int, int] | None | str = SEARCH
+    """Character n-gram range, None for words only, or "search": chosen on validation data (see search_seconds)."""
+    sentiment_C: float | str = SEARCH
+    """Inverse regularisation of the sentiment model, or "search" (chosen on validation data)."""
+    cause_C: float | str = SEARCH
+    """Inverse regularisation of the cause models, or "search" (chosen on validation data)."""
+    search_seconds: float = SEARCH_SECONDS
+    """Time budget of the search over the options left to "search" (causa.nlp.option_search); 0: no search, they
+    take the former fixed defaults (words only, C 4)."""
     solver: str = "saga"
     """Logistic regression solver: saga (fast on wide sparse features) or lbfgs (the shipped model's)."""
     calibration: str = "temperature"
@@ -223,6 +236,8 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
     model's accurate tier) and evaluates on the held-out split."""
     if options.base not in BASES:
         raise LabelsError(f"base {options.base!r} is not one of {list(BASES)}")
+    if not options.search_seconds >= 0:
+        raise LabelsError(f"search seconds must be 0 or more, got {options.search_seconds!r}")
     train, test = split_indices(rows, options)
     texts = [rows.texts[i] for i in train]
     languages = [rows.languages[i] for i in train]
@@ -266,9 +281,13 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
                           f"{list(SENTIMENTS)} are needed")
     languages_used = sorted(set(SUPPORTED_LANGUAGES) if options.base != "none"
                             else {lang for lang in languages if lang in SUPPORTED_LANGUAGES} or {"en"})
+    resources = load_resources(packaged_resources_dir(), languages_used)
+    search_rows = _search_rows(texts, languages, sentiments, causes, weights, len(train), base_rows,
+                               options.random_state)
+    options, selection = resolve_options(options, search_rows, resources, cause_names)
     started = time.perf_counter()
     model = FeedbackModel(
-        load_resources(packaged_resources_dir(), languages_used), cause_names,
+        resources, cause_names,
         sentiment_C=options.sentiment_C, cause_C=options.cause_C, char_ngram_range=options.char_ngrams,
         random_state=options.random_state, solver=options.solver, calibration=options.calibration,
         calibration_folds=options.calibration_folds,
@@ -283,10 +302,60 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training_data": {**training_data, "counts": counts},
         "parameters": parameters,
+        "selection": selection,
         "code_version": code_version(),
         "libraries": _library_versions(),
     }
     return FittedVersion(model, heldout, metrics, metadata, counts, seconds)
+
+
+def resolve_options(options: TrainingOptions, rows: SearchRows, resources: dict,
+                    causes: Sequence[str]) -> tuple[TrainingOptions, dict[str, Any]]:
+    """The options with every "search" value chosen on validation data (or, with no search, the former fixed
+    defaults), and the record of the choice for the manifest."""
+    given = {name: getattr(options, name) for name in ("char_ngrams", "sentiment_C", "cause_C")
+             if getattr(options, name) != SEARCH}
+    fallback = replace(options, **{name: value for name, value in DEFAULT_CHOICES.items() if name not in given})
+    if len(given) == len(DEFAULT_CHOICES):
+        return options, {"searched": [], "given": given, "summary": "all options given; nothing searched"}
+    if options.search_seconds == 0:
+        return fallback, {"searched": [], "given": given,
+                          "summary": "search off (search seconds 0): words only and C 4 unless given"}
+    space = SearchSpace(**{name: (given[name],) for name in given})
+    try:
+        outcome = search_options(rows, resources, causes, space, options.search_seconds, options.solver,
+                                 options.random_state)
+    except CannotValidate as error:
+        logger.warning("%s; training with words only and C 4 unless given", error)
+        return fallback, {"searched": [], "given": given,
+                          "summary": f"{error}; words only and C 4 unless given"}
+    chosen = replace(options, char_ngrams=outcome.char_ngrams, sentiment_C=outcome.sentiment_C,
+                     cause_C=outcome.cause_C)
+    return chosen, {**outcome.as_dict(), "given": given, "summary": outcome.describe()}
+
+
+def _search_rows(texts: Sequence[str], languages: Sequence[str], sentiments: Sequence[str],
+                 causes: Sequence[tuple[str, ...] | None], weights: Sequence[float] | None, user_rows: int,
+                 base_rows: int, random_state: int) -> SearchRows:
+    """The user's training rows (validated on) and a seeded sample of at most SEARCH_BASE_PER_LANGUAGE starter rows
+    in each of the user's languages (training only); the adapted rows are left out of the search."""
+    import random
+
+    user_languages = set(languages[:user_rows])
+    by_language: dict[str, list[int]] = {}
+    for index in range(user_rows, user_rows + base_rows):
+        if languages[index] in user_languages:
+            by_language.setdefault(languages[index], []).append(index)
+    chooser = random.Random(random_state)
+    starter = sorted(index for indices in by_language.values()
+                     for index in chooser.sample(indices, min(SEARCH_BASE_PER_LANGUAGE, len(indices))))
+    chosen = list(range(user_rows)) + starter
+    return SearchRows(
+        texts=[texts[i] for i in chosen], languages=[languages[i] for i in chosen],
+        sentiments=[sentiments[i] for i in chosen], causes=[causes[i] for i in chosen],
+        sentiment_weights=[1.0 if weights is None else weights[i] for i in chosen],
+        validating=[i < user_rows for i in chosen],
+    )
 
 
 def starter_sentiment_weights(corpus: Sequence, user_languages: Sequence[str],

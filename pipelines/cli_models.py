@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from causa.nlp.search_rules import SEARCH, SEARCH_SECONDS
 from causa.nlp.taxonomy import TIERS
 from causa.storage.promotion_rules import LAKE_SAMPLE, MIN_LOWER_BOUND, MIN_PER_CLASS
 
@@ -17,9 +18,11 @@ if TYPE_CHECKING:
     from causa.storage.registry import ModelRegistry
 
 
-def _ngram_range(text: str) -> tuple[int, int] | None:
+def _ngram_range(text: str) -> tuple[int, int] | None | str:
     if text.lower() in ("none", "off", ""):
         return None
+    if text.lower() == SEARCH:
+        return SEARCH
     try:
         low, high = (int(part) for part in text.split(","))
     except ValueError:
@@ -60,10 +63,16 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
                             "default), starter (full weight) or none")
     train.add_argument("--base-per-language", type=int, default=None, metavar="N",
                        help="use a random N starter-corpus rows per language (default: all)")
-    train.add_argument("--char-ngrams", type=_ngram_range, default=None, metavar="LOW,HIGH",
-                       help="character n-gram features, e.g. 2,5 (default: none)")
-    train.add_argument("--sentiment-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
-    train.add_argument("--cause-c", type=float, default=4.0, help="inverse regularisation (default 4.0)")
+    train.add_argument("--char-ngrams", type=_ngram_range, default="search", metavar="LOW,HIGH",
+                       help="character n-gram features, e.g. 2,5, or none (default: search: words only or with "
+                            "2-5-grams, chosen on validation data)")
+    train.add_argument("--sentiment-c", type=float, default=None,
+                       help="inverse regularisation (default: chosen on validation data from 1, 4, 16)")
+    train.add_argument("--cause-c", type=float, default=None,
+                       help="inverse regularisation (default: chosen on validation data from 1, 4, 16)")
+    train.add_argument("--search-seconds", type=float, default=SEARCH_SECONDS, metavar="S",
+                       help=f"time budget for choosing the options not given on validation data (default "
+                            f"{SEARCH_SECONDS:g}; 0: no search, words only and C 4)")
     train.add_argument("--solver", choices=("saga", "lbfgs"), default="saga",
                        help="logistic regression solver (default saga: fast on wide features)")
     train.add_argument("--calibration", choices=("temperature", "sigmoid"), default="temperature",
@@ -141,7 +150,9 @@ def command_train(args: argparse.Namespace) -> int:
         language_col=args.language_col, from_ratings=args.from_ratings, rating_scale=args.rating_scale,
         split_col=args.split_col, test_size=args.test_size, random_state=args.random_state, base=args.base,
         base_per_language=args.base_per_language,
-        char_ngrams=args.char_ngrams, sentiment_C=args.sentiment_c, cause_C=args.cause_c,
+        char_ngrams=args.char_ngrams, search_seconds=args.search_seconds,
+        sentiment_C=SEARCH if args.sentiment_c is None else args.sentiment_c,
+        cause_C=SEARCH if args.cause_c is None else args.cause_c,
         solver=args.solver, calibration=args.calibration, calibration_folds=args.calibration_folds,
         adapt_rows=args.adapt,
     )
@@ -149,6 +160,7 @@ def command_train(args: argparse.Namespace) -> int:
     lake = Lake(load_settings(args.config).lake_root) if args.adapt else None
     result = train_file(args.labels, registry, args.name, options, lake)
     sys.stdout.write(f"registered {result.version} in {result.path} ({result.seconds:.1f} s training)\n")
+    sys.stdout.write(f"options: {result.selection['summary']}\n")
     sys.stdout.write(_scores_line(result.metrics) + "\n")
     if args.promote:
         try:

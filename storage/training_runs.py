@@ -32,6 +32,8 @@ class TrainResult:
     metrics: dict[str, Any]
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
+    selection: dict[str, Any] = field(default_factory=dict)
+    """How the features and C were chosen (the manifest's `selection`)."""
 
 
 def train_version(
@@ -65,7 +67,7 @@ def train_version(
         registry.discard(staging)
         raise
     logger.info("registered model %s in %s (%.1f s training)", version, path, fitted.seconds)
-    return TrainResult(version, path, metrics, fitted.seconds, fitted.counts)
+    return TrainResult(version, path, metrics, fitted.seconds, fitted.counts, fitted.metadata["selection"])
 
 
 def comparison_model(version: str, registry: ModelRegistry) -> tuple[FeedbackModel, str] | None:

@@ -1,0 +1,18 @@
+"""The option search's values, grid and budget (light: the CLI parser imports them)."""
+
+from __future__ import annotations
+
+SEARCH = "search"
+"""The value of a training option that the search chooses on validation data."""
+CHAR_NGRAMS = (2, 5)
+FEATURE_CHOICES: tuple[tuple[int, int] | None, ...] = (None, CHAR_NGRAMS)
+"""Words only, or words and character 2-5-grams."""
+DEFAULT_C = 4.0
+C_CHOICES = (DEFAULT_C, 1.0, 16.0)
+"""Tried in this order: the former fixed default first."""
+SEARCH_SECONDS = 90.0
+"""The default time budget of the search."""
+CROSS_VALIDATION_BELOW = 1000
+"""Fewer training rows than this are validated by k-fold cross-validation, more by one stratified split."""
+MAX_FOLDS = 3
+VALIDATION_SHARE = 0.2
