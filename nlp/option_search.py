@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from causa.nlp.analysis import AnalysedText, TextAnalyser
 from causa.nlp.cues import LanguageResources
 from causa.nlp.estimators import balanced_logistic_regression
+from causa.nlp.errors import NlpError
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.model import CAUSE_SOLVERS
 from causa.nlp.search_rules import (C_CHOICES, CROSS_VALIDATION_BELOW, FEATURE_CHOICES, MAX_FOLDS,
@@ -31,7 +32,7 @@ from causa.nlp.text_preparation import prepare_texts
 logger = logging.getLogger(__name__)
 
 
-class CannotValidate(ValueError):
+class CannotValidate(NlpError, ValueError):
     """The training rows are too few to carve validation data from."""
 
 
