@@ -15,7 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from causa.errors import CausaError  # noqa: E402  (light: no Prefect import)
-from causa.nlp.taxonomy import TIERS  # noqa: E402
+from causa.nlp.taxonomy import SUPPORTED_LANGUAGES, TIERS  # noqa: E402
 
 from causa.pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
 
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: 90 days before --to)")
     report.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD (default: the last day with data)")
     report.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
+    report.add_argument("--locale", choices=SUPPORTED_LANGUAGES,
+                        help="language of the report's words (default: [report] locale of the configuration, else en)")
 
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
     serve.add_argument("--config", type=Path)
@@ -178,7 +180,8 @@ def command_report(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     model, _ = model_for(settings.model_version, settings.registry_root)
-    data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end)
+    data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end,
+                        args.locale or settings.report_locale)
     sys.stdout.write(
         f"report {data.start} to {data.end}: {data.n_feedback} items, {len(data.alerts)} alerts, "
         f"{len(data.themes)} unexplained themes -> {args.output}\n"

@@ -219,8 +219,9 @@ def find_alerts(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def report(lake: Lake, model: FeedbackModel) -> Path | None:
-    """Writes `<lake root>/report.html`; a failing report is logged, it does not fail the night."""
+def report(lake: Lake, model: FeedbackModel, locale: str) -> Path | None:
+    """Writes `<lake root>/report.html` in the words of `locale`; a failing report is logged, it does not fail the
+    night."""
     from causa.storage.layout import report_path
     from causa.storage.report import write_report
 
@@ -229,7 +230,7 @@ def report(lake: Lake, model: FeedbackModel) -> Path | None:
         get_run_logger().info("no report: the lake has no daily_summary yet")
         return None
     try:
-        write_report(lake.root, output, model.analyser, model.causes)
+        write_report(lake.root, output, model.analyser, model.causes, locale=locale)
     except Exception as error:
         get_run_logger().error("report not written: %s: %s", type(error).__name__, error)
         return None
@@ -411,7 +412,7 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         if since is not None:
             parameters["since"] = since.isoformat()
         record_run(lake, result, parameters, started_at, run_date)
-        report(lake, model)
+        report(lake, model, settings.report_locale)
     get_run_logger().info("run %s: %s", run_id, status)
     if status == "failed":
         raise NightFailed(result)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Mapping
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from causa.nlp.taxonomy import TIERS
+from causa.nlp.taxonomy import SUPPORTED_LANGUAGES, TIERS
 from causa.pipelines.setting_checks import (
     ENV_REFERENCE,
     NOTE,
@@ -206,6 +206,13 @@ class RunSettings(Table):
     """Batches submitted for scoring and not yet written: about one per worker process."""
 
 
+class ReportSettings(Table):
+    """[report]: the language of the report's words."""
+
+    locale: Annotated[str, one_of(SUPPORTED_LANGUAGES)] = "en"
+    """en, pt, es, ro or ru: the nightly report's words and the default of `causa report --locale`."""
+
+
 class FieldMapping(Table):
     """[sources.fields]: the source's field holding each item field; id, text and created_at are required.
 
@@ -358,6 +365,7 @@ class ConfigFile(Table):
     model: ModelSettings = Field(default_factory=ModelSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     sources: Annotated[tuple[SourceSettings, ...], BeforeValidator(_source_list)] = Field((), validate_default=True)
 
     @model_validator(mode="after")
@@ -398,6 +406,8 @@ class Settings:
     config_path: Path | None
     base_dir: Path
     """Folder that relative source paths are taken from."""
+    report_locale: str = "en"
+    """The language of the report's words ([report] locale)."""
 
     @property
     def registry_root(self) -> Path:
@@ -464,6 +474,7 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         batches_in_flight=run.batches_in_flight,
         config_path=config_path,
         base_dir=base,
+        report_locale=config.report.locale,
     )
 
 
@@ -505,7 +516,7 @@ def default_lock_dir(root: RemotePath) -> Path:
 
 # -- pydantic's errors as settings errors ------------------------------------------------------------------------
 
-TOP_TABLES = ("lake", "model", "privacy", "run")
+TOP_TABLES = ("lake", "model", "privacy", "run", "report")
 
 
 def _described(error: ValidationError, raw: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from causa.nlp.analysis import TextAnalyser
 from causa.storage.errors import InvalidOption
 from causa.storage.report.data import ReportData, build_report_data
 from causa.storage.report.render import render_html
+from causa.storage.report.words import DEFAULT_LOCALE, LOCALES, words_for
 from causa.storage.filesystem import RemotePath
 from causa.storage.lake import Lake
 from causa.table_files import write_text_atomically
@@ -19,21 +20,23 @@ logger = logging.getLogger(__name__)
 
 def write_report(
     lake_root: Path | RemotePath, output: Path | RemotePath, analyser: TextAnalyser, causes: Sequence[str],
-    start: date | None = None, end: date | None = None,
+    start: date | None = None, end: date | None = None, locale: str = DEFAULT_LOCALE,
 ) -> ReportData:
-    """Compute the report for [start, end] and write it to `output` atomically; returns what it shows."""
+    """Compute the report for [start, end] and write it to `output` atomically, in the words of `locale`; returns
+    what it shows."""
     if start and end and start > end:
         raise InvalidOption(f"report period starts after it ends: --from {start} > --to {end}")
+    words_for(locale)  # an unknown locale fails before the lake is read
     data = build_report_data(Lake(lake_root), analyser, causes, start, end)
     if isinstance(output, RemotePath):  # an object store: one PUT of the whole page, none when it is unchanged
-        page = render_html(data).encode("utf-8")
+        page = render_html(data, locale).encode("utf-8")
         if not (output.is_file() and output.read_bytes() == page):
             output.write_bytes(page)
         logger.info("report for %s to %s written to %s", data.start, data.end, output)
         return data
-    write_text_atomically(Path(output), render_html(data))
+    write_text_atomically(Path(output), render_html(data, locale))
     logger.info("report for %s to %s written to %s", data.start, data.end, output)
     return data
 
 
-__all__ = ["ReportData", "build_report_data", "render_html", "write_report"]
+__all__ = ["LOCALES", "ReportData", "build_report_data", "render_html", "write_report"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Sequence
 
 import pandas as pd
@@ -20,7 +20,7 @@ from causa.storage.errors import NoDataError
 from causa.storage.impact import cause_impact
 from causa.storage.lake import Lake
 from causa.nlp.taxonomy import SENTIMENTS
-from causa.storage.schemas import ALERTS, FEEDBACK, SCORED, daily_summary_spec
+from causa.storage.schemas import ALERTS, FEEDBACK, RUNS, SCORED, daily_summary_spec
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ ITEM_SAMPLE_ROWS = 20_000
 """Items behind cause impact, themes and evidence examples: an even sample of the period when it holds more.
 Counts, shares and alerts come from daily_summary, which covers every item."""
 SCORED_ITEM_COLUMNS = ("feedback_id", "sentiment", "causes", "cause_scores", "evidence")
+METRIC_COUNTS = {"rating": "n_rated", "csat": "n_csat", "nps": "n_nps", "ces": "n_ces"}
+"""Each service metric and the daily_summary count of the inputs behind it: a metric is collected when that count
+is above 0 somewhere in the period."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,6 @@ class Kpi:
     """A headline number over the last KPI_WINDOW_DAYS days of the period and over the days before them."""
 
     name: str
-    label: str
     value: float | None
     previous: float | None
     unit: str = ""
@@ -74,6 +76,27 @@ class ThemeView:
     languages: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """The lake's last recorded run (the runs table row that ended last)."""
+
+    run_id: str
+    status: str
+    ended_at: datetime
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced the report: when, from which lake, scored by which model, after which run."""
+
+    generated_at: datetime
+    lake: str
+    model_versions: tuple[str, ...]
+    """The model versions of the period's scored rows (several when the period spans a model change)."""
+    last_run: RunInfo | None
+
+
 @dataclass
 class ReportData:
     start: date
@@ -84,6 +107,8 @@ class ReportData:
     kpis: list[Kpi]
     weeks: list[date]
     """Monday of each week of the period."""
+    week_days: list[int]
+    """How many days of each week fall in the period: fewer than 7 marks a partial week."""
     sentiment_weekly: dict[str, list[int]]
     causes_weekly: dict[str, dict[str, list[int]]]
     """channel -> cause -> items per week."""
@@ -93,6 +118,13 @@ class ReportData:
     n_unexplained: int
     languages: dict[str, int]
     evidence: dict[str, list[EvidenceExample]] = field(default_factory=dict)
+    not_collected: tuple[str, ...] = ()
+    """Metrics (METRIC_COUNTS keys) that no source gives in the period: left out of the KPIs and the impact."""
+    provenance: Provenance | None = None
+
+    @property
+    def partial_weeks(self) -> list[bool]:
+        return [n < 7 for n in self.week_days]
 
 
 def week_of(day: date) -> date:
@@ -123,26 +155,51 @@ def build_report_data(
     weeks = sorted({week_of(d) for d in days})
     summary["week"] = summary["created_date"].map(week_of)
     channels = tuple(sorted(summary["channel"].unique()))
+    not_collected = tuple(metric for metric, count in METRIC_COUNTS.items() if not summary[count].sum() > 0)
+    impact = cause_impact(items, causes)
     return ReportData(
         start=start,
         end=end,
         causes=causes,
         channels=channels,
         n_feedback=int(summary["n_feedback"].sum()),
-        kpis=headline_kpis(summary, end, causes),
+        kpis=headline_kpis(summary, end, causes, not_collected),
         weeks=weeks,
+        week_days=[sum(1 for i in range(7) if start <= week + timedelta(days=i) <= end) for week in weeks],
         sentiment_weekly={s: _weekly(summary, f"n_{s}", weeks) for s in SENTIMENTS},
         causes_weekly={
             channel: {c: _weekly(summary[summary["channel"] == channel], f"cause_{c}", weeks) for c in causes}
             for channel in channels
         },
         alerts=_alerts(lake, days, causes),
-        impact=cause_impact(items, causes),
+        impact=impact[~impact["metric"].isin(not_collected)].reset_index(drop=True),
         themes=unexplained_themes(items, analyser, weeks),
         n_unexplained=int(_unexplained(items).shape[0]),
         languages={k: int(v) for k, v in summary.groupby("language")["n_feedback"].sum().sort_values(ascending=False).items()},
         evidence=evidence_examples(items, causes),
+        not_collected=not_collected,
+        provenance=provenance(lake, days),
     )
+
+
+def provenance(lake: Lake, days: Sequence[date]) -> Provenance:
+    """The generation time, the lake, the period's model versions (scored rows) and the last recorded run."""
+    versions = pc.unique(lake.read(SCORED, days, ["model_version"])["model_version"].drop_null())
+    return Provenance(
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+        lake=str(lake.root),  # a remote lake shows its URI only, never its storage options
+        model_versions=tuple(sorted(versions.to_pylist())),
+        last_run=last_run(lake),
+    )
+
+
+def last_run(lake: Lake) -> RunInfo | None:
+    """The runs table's row that ended last; None when no run is recorded (a lake written by other means)."""
+    runs = lake.read(RUNS, None, ["run_id", "status", "ended_at", "model_version"]).to_pylist()
+    if not runs:
+        return None
+    row = max(runs, key=lambda r: (r["ended_at"], r["run_id"]))
+    return RunInfo(row["run_id"], row["status"], row["ended_at"], row["model_version"] or "")
 
 
 def _items(lake: Lake, days: Sequence[date], limit: int = ITEM_SAMPLE_ROWS) -> pd.DataFrame:
@@ -187,29 +244,29 @@ def aggregate_metrics(summary: pd.DataFrame, causes: Sequence[str]) -> dict[str,
     return metrics
 
 
-KPI_LABELS = (
-    ("n_feedback", "Feedback items", "", True),
-    ("negative_pct", "Negative", "%", False),
-    ("avg_rating", "Average rating (1-5)", "", True),
-    ("csat_pct", "CSAT", "%", True),
-    ("nps", "NPS", "", True),
-    ("ces_avg", "Customer effort (1-7)", "", False),
+KPI_UNITS = (
+    ("n_feedback", None, "", True),
+    ("negative_pct", None, "%", False),
+    ("avg_rating", "rating", "", True),
+    ("csat_pct", "csat", "%", True),
+    ("nps", "nps", "", True),
+    ("ces_avg", "ces", "", False),
 )
+"""Each headline KPI: its name, the metric it needs collected (None: always shown), its unit, whether up is good."""
 
 
-def headline_kpis(summary: pd.DataFrame, end: date, causes: Sequence[str]) -> list[Kpi]:
-    """KPIs of the last KPI_WINDOW_DAYS days up to `end` against the KPI_WINDOW_DAYS days before."""
+def headline_kpis(summary: pd.DataFrame, end: date, causes: Sequence[str],
+                  not_collected: Sequence[str] = ()) -> list[Kpi]:
+    """KPIs of the last KPI_WINDOW_DAYS days up to `end` against the KPI_WINDOW_DAYS days before; those of metrics
+    in `not_collected` are left out."""
     current_from = end - timedelta(days=KPI_WINDOW_DAYS - 1)
     previous_from = current_from - timedelta(days=KPI_WINDOW_DAYS)
     dates = summary["created_date"]
     current = aggregate_metrics(summary[(dates >= current_from) & (dates <= end)], causes)
     previous = aggregate_metrics(summary[(dates >= previous_from) & (dates < current_from)], causes)
-    kpis = [Kpi(name, label, current[name], previous[name], unit, better) for name, label, unit, better in KPI_LABELS]
-    kpis += [
-        Kpi(f"cause_{c}_pct", f"{c.replace('_', ' ').capitalize()}", current[f"cause_{c}_pct"],
-            previous[f"cause_{c}_pct"], "%", False)
-        for c in causes
-    ]
+    kpis = [Kpi(name, current[name], previous[name], unit, better)
+            for name, metric, unit, better in KPI_UNITS if metric not in not_collected]
+    kpis += [Kpi(f"cause_{c}_pct", current[f"cause_{c}_pct"], previous[f"cause_{c}_pct"], "%", False) for c in causes]
     return kpis
 
 

@@ -9,9 +9,9 @@ from typing import Iterable
 import pandas as pd
 
 from causa.storage.report import svg
-from causa.storage.report.data import KPI_WINDOW_DAYS, EvidenceExample, Kpi, ReportData
+from causa.storage.report.data import KPI_WINDOW_DAYS, EvidenceExample, Kpi, Provenance, ReportData
+from causa.storage.report.words import DEFAULT_LOCALE, Words, words_for
 from causa.storage.alerts import DEFAULT_RULE
-from causa.storage.impact import METRICS
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#222;background:#f6f6f4}
@@ -29,6 +29,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 mark{background:#ffe08a;padding:0 1px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:12px}
 .chart{max-width:100%;height:auto}
+.provenance{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:13px;color:#444;margin:6px 0 0}
+.provenance dt{color:#666}.provenance dd{margin:0;overflow-wrap:anywhere}
 blockquote{margin:4px 0 8px;padding:4px 10px;border-left:3px solid #ccc;font-size:13px}
 """
 
@@ -48,20 +50,46 @@ def _attr(value: float | None) -> str:
     return repr(float(value))
 
 
-def render_html(data: ReportData) -> str:
+def render_html(data: ReportData, locale: str = DEFAULT_LOCALE) -> str:
+    """The whole page in the words of `locale` (one of words.LOCALES)."""
+    words = words_for(locale)
     sections = [
-        _kpis(data), _sentiment(data), _causes(data), _alerts(data), _impact(data), _themes(data),
-        _languages(data), _evidence(data),
+        _kpis(data, words), _sentiment(data, words), _causes(data, words), _alerts(data, words),
+        _impact(data, words), _themes(data, words), _languages(data, words), _evidence(data, words),
     ]
+    channels = ", ".join(words.named("channel", c) for c in data.channels)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{locale}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>causa report {data.start} to {data.end}</title><style>{CSS}</style></head><body><main>"
-        f"<h1>Customer feedback report</h1><p class=\"muted\">{data.start} to {data.end}: {data.n_feedback} "
-        f"feedback items, channels {escape(', '.join(data.channels))}.</p>"
+        f"<title>{escape(words('title'))} {data.start} – {data.end}</title><style>{CSS}</style></head><body><main>"
+        f"<header><h1>{escape(words('title'))}</h1><p class=\"muted\">"
+        f"{escape(words('summary', start=data.start, end=data.end, n=data.n_feedback, channels=channels))}</p>"
+        + (_provenance(data, data.provenance, words) if data.provenance else "")
+        + "</header>"
         + "".join(sections)
         + "</main></body></html>\n"
     )
+
+
+def _provenance(data: ReportData, made: Provenance, words: Words) -> str:
+    """What produced the page: generation time, period, model version, last run and lake."""
+    run = made.last_run
+    run_text = (
+        f"{run.run_id} · {words.named('status', run.status)} · {run.ended_at:%Y-%m-%d %H:%M} UTC"
+        if run else words("no_run")
+    )
+    fields = (
+        ("generated", words("prov_generated"), f"{made.generated_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("period", words("prov_period"), words("period_range", start=data.start, end=data.end)),
+        ("model", words("prov_model"), ", ".join(made.model_versions) or words("unknown")),
+        ("run", words("prov_run"), run_text),
+        ("lake", words("prov_lake"), made.lake),
+    )
+    attributes = (f' data-generated-at="{made.generated_at.isoformat()}" data-lake="{escape(made.lake)}"'
+                  f' data-model-version="{escape(",".join(made.model_versions))}"'
+                  f' data-run-id="{escape(run.run_id if run else "")}" data-run-status="{escape(run.status if run else "")}"')
+    rows = "".join(f'<dt>{escape(label)}</dt><dd data-field="{key}">{escape(value)}</dd>' for key, label, value in fields)
+    return f'<dl class="provenance"{attributes}>{rows}</dl>'
 
 
 def _section(key: str, title: str, body: str, note: str = "") -> str:
@@ -69,71 +97,101 @@ def _section(key: str, title: str, body: str, note: str = "") -> str:
     return f'<section id="{key}" data-section="{key}"><h2>{escape(title)}</h2>{note_html}{body}</section>'
 
 
-def _change(kpi: Kpi) -> str:
+def _change(kpi: Kpi, words: Words) -> str:
     change = kpi.change
     if change is None:
-        return '<span class="flat">no comparison</span>'
+        return f'<span class="flat">{escape(words("no_comparison"))}</span>'
     if abs(change) < 1e-9:
-        return '<span class="flat">no change</span>'
+        return f'<span class="flat">{escape(words("no_change"))}</span>'
     good = (change > 0) == kpi.higher_is_better
     arrow = "▲" if change > 0 else "▼"
     digits = 0 if kpi.name == "n_feedback" else (2 if kpi.unit == "" else 1)
-    unit = " pts" if kpi.unit == "%" else ""
-    return f'<span class="{"good" if good else "bad"}">{arrow} {fmt(abs(change), digits)}{unit}</span>'
+    unit = f" {words('points')}" if kpi.unit == "%" else ""
+    return f'<span class="{"good" if good else "bad"}">{arrow} {fmt(abs(change), digits)}{escape(unit)}</span>'
 
 
-def _kpis(data: ReportData) -> str:
+def _kpi_label(kpi: Kpi, words: Words) -> str:
+    if kpi.name.startswith("cause_") and kpi.name.endswith("_pct"):
+        return words.named("cause", kpi.name.removeprefix("cause_").removesuffix("_pct"))
+    return words(f"kpi_{kpi.name}")
+
+
+def _kpis(data: ReportData, words: Words) -> str:
     cards = []
     for kpi in data.kpis:
         digits = 0 if kpi.name == "n_feedback" else (2 if kpi.unit == "" else 1)
         cards.append(
             f'<div class="kpi" data-kpi="{kpi.name}" data-value="{_attr(kpi.value)}" data-previous="{_attr(kpi.previous)}">'
-            f'<div class="l">{escape(kpi.label)}</div><div class="v">{fmt(kpi.value, digits, kpi.unit)}</div>'
-            f'<div class="l">{_change(kpi)} vs {fmt(kpi.previous, digits, kpi.unit)}</div></div>'
+            f'<div class="l">{escape(_kpi_label(kpi, words))}</div><div class="v">{fmt(kpi.value, digits, kpi.unit)}</div>'
+            f'<div class="l">{_change(kpi, words)} {escape(words("versus"))} {fmt(kpi.previous, digits, kpi.unit)}</div></div>'
         )
-    note = (f"The last {KPI_WINDOW_DAYS} days to {data.end} against the {KPI_WINDOW_DAYS} days before. "
-            "n/a: the sources give no input for this metric.")
-    return _section("kpis", "Headline KPIs", f'<div class="kpis">{"".join(cards)}</div>', note)
+    note = escape(words("kpi_note", days=KPI_WINDOW_DAYS, end=data.end))
+    if data.not_collected:
+        metrics = ", ".join(words.named("metric", m) for m in data.not_collected)
+        note += (f' <span data-not-collected="{",".join(data.not_collected)}">'
+                 f'{escape(words("not_collected", metrics=metrics))}</span>')
+    return _section("kpis", words("sec_kpis"), f'<div class="kpis">{"".join(cards)}</div>', note)
 
 
-def _week_labels(data: ReportData) -> list[str]:
-    return [week.strftime("%d %b") for week in data.weeks]
+def _week_labels(data: ReportData, words: Words) -> list[str]:
+    return [words.day_month(week) for week in data.weeks]
 
 
-def _sentiment(data: ReportData) -> str:
-    chart = svg.stacked_bars(_week_labels(data), data.sentiment_weekly, "Feedback per week by sentiment")
-    return _section("sentiment", "Sentiment over time", chart, "Items per week (weeks start on Monday).")
+def _partial_note(data: ReportData, words: Words) -> str:
+    return f" {escape(words('partial_note'))}" if any(data.partial_weeks) else ""
 
 
-def _causes(data: ReportData) -> str:
-    colours = svg.colour_map(list(data.causes))
-    charts = "".join(
-        f'<div><h3 class="muted">{escape(channel)}</h3>'
-        + svg.line_chart(_week_labels(data), series, f"Complaint causes per week: {channel}", width=520, colours=colours)
-        + "</div>"
-        for channel, series in data.causes_weekly.items()
-    )
-    return _section("causes", "Causes over time by channel", f'<div class="grid2">{charts}</div>',
-                    "Items with each cause per week.")
+def _sentiment(data: ReportData, words: Words) -> str:
+    series = {words.named("sentiment", s): counts for s, counts in data.sentiment_weekly.items()}
+    colours = {words.named("sentiment", s): c for s, c in svg.colour_map(list(data.sentiment_weekly)).items()}
+    chart = svg.stacked_bars(_week_labels(data, words), series, words("sentiment_chart"), colours=colours,
+                             partial=data.partial_weeks)
+    return _section("sentiment", words("sec_sentiment"), chart,
+                    escape(words("sentiment_note")) + _partial_note(data, words))
 
 
-def _alerts(data: ReportData) -> str:
-    note = f"Rule: {escape(DEFAULT_RULE.describe())}."
+def _causes(data: ReportData, words: Words) -> str:
+    colours = {words.named("cause", c): colour for c, colour in svg.colour_map(list(data.causes)).items()}
+    charts = []
+    for channel, series in data.causes_weekly.items():
+        name = words.named("channel", channel)
+        named = {words.named("cause", c): counts for c, counts in series.items()}
+        charts.append(
+            f'<div data-channel="{escape(channel)}"><h3 class="muted">{escape(name)}</h3>'
+            + svg.line_chart(_week_labels(data, words), named, words("causes_chart", channel=name), width=520,
+                             colours=colours, partial=data.partial_weeks)
+            + "</div>"
+        )
+    return _section("causes", words("sec_causes"), f'<div class="grid2">{"".join(charts)}</div>',
+                    escape(words("causes_note")) + _partial_note(data, words))
+
+
+def _alerts(data: ReportData, words: Words) -> str:
+    note = escape(words("alert_rule", rule=DEFAULT_RULE.describe()))
     if data.alerts.empty:
-        return _section("alerts", "Alerts", "<p>No spikes in this period.</p>", note)
+        return _section("alerts", words("sec_alerts"), f"<p>{escape(words('no_spikes'))}</p>", note)
     rows = "".join(
         f'<tr data-alert="{r.created_date}|{escape(r.cause)}|{escape(r.channel)}"><td>{r.created_date}</td>'
-        f"<td>{escape(r.cause)}</td><td>{escape(r.channel)}</td><td class=\"n\">{r.count} of {r.n_feedback}</td>"
+        f"<td>{escape(words.named('cause', r.cause))}</td><td>{escape(words.named('channel', r.channel))}</td>"
+        f'<td class="n">{escape(words("items_of", count=r.count, n=r.n_feedback))}</td>'
         f'<td class="n">{fmt(r.expected_count, 2)}</td><td class="n">{fmt(100 * r.baseline_share, 1, "%")}</td>'
         f'<td class="n">{r.p_count:.4f}</td><td class="n">{r.p_share:.4f}</td><td>{escape(r.triggered_by)}</td></tr>'
         for r in data.alerts.itertuples(index=False)
     )
-    head = ("<tr><th>day</th><th>cause</th><th>channel</th><th class=n>items</th><th class=n>expected/day</th>"
-            "<th class=n>usual share</th><th class=n>p (count)</th><th class=n>p (share)</th><th>test</th></tr>")
-    return _section("alerts", "Alerts", f"<table>{head}{rows}</table>", note)
+    head = _head(words, ("col_day", ""), ("col_cause", ""), ("col_channel", ""), ("col_items", "n"),
+                 ("col_expected", "n"), ("col_usual_share", "n"), ("col_p_count", "n"), ("col_p_share", "n"),
+                 ("col_test", ""))
+    return _section("alerts", words("sec_alerts"), f"<table>{head}{rows}</table>", note)
 
 
-def _impact(data: ReportData) -> str:
+def _head(words: Words, *columns: tuple[str, str]) -> str:
+    """A table's header row: (word key, css class) per column."""
+    cells = "".join(f'<th class="{css}">{escape(words(key))}</th>' if css else f"<th>{escape(words(key))}</th>"
+                    for key, css in columns)
+    return f"<tr>{cells}</tr>"
+
+
+def _impact(data: ReportData, words: Words) -> str:
     units = {"rating": ("", 2), "csat": ("%", 1), "nps": ("", 1)}
     rows = []
     impact = data.impact.assign(order=data.impact["difference"].where(data.impact["metric"] == "rating"))
@@ -141,54 +199,54 @@ def _impact(data: ReportData) -> str:
     for cause in order:
         for r in data.impact[data.impact["cause"] == cause].itertuples(index=False):
             unit, digits = units[r.metric]
-            ci = "n/a" if pd.isna(r.ci_low) else f"{fmt(r.ci_low, digits)} to {fmt(r.ci_high, digits)}"
+            ci = ("n/a" if pd.isna(r.ci_low)
+                  else escape(words("interval", low=fmt(r.ci_low, digits), high=fmt(r.ci_high, digits))))
             rows.append(
                 f'<tr data-cause="{escape(r.cause)}" data-metric="{r.metric}" data-difference="{_attr(r.difference)}" '
-                f'data-n-with="{r.n_with}"><td>{escape(r.cause)}</td><td>{r.metric}</td><td class="n">{r.n_with}</td>'
+                f'data-n-with="{r.n_with}"><td>{escape(words.named("cause", r.cause))}</td>'
+                f'<td>{escape(words.named("metric", r.metric))}</td><td class="n">{r.n_with}</td>'
                 f'<td class="n">{r.n_without}</td><td class="n">{fmt(r.value_with, digits, unit)}</td>'
                 f'<td class="n">{fmt(r.value_without, digits, unit)}</td><td class="n">{fmt(r.difference, digits)}</td>'
                 f'<td class="n">{ci}</td></tr>'
             )
-    head = ("<tr><th>cause</th><th>metric</th><th class=n>n with</th><th class=n>n without</th><th class=n>with</th>"
-            "<th class=n>without</th><th class=n>difference</th><th class=n>95% interval</th></tr>")
-    note = ("Items with the cause against all other items that have the metric; most damaging (by rating) first. "
-            "Rating: Welch interval; CSAT (% of 4-5) and NPS: normal intervals, in points. "
-            f"Metrics: {', '.join(METRICS)}; n/a where the sources give no input.")
-    return _section("impact", "Cause impact", f"<table>{head}{''.join(rows)}</table>", note)
+    head = _head(words, ("col_cause", ""), ("col_metric", ""), ("col_n_with", "n"), ("col_n_without", "n"),
+                 ("col_with", "n"), ("col_without", "n"), ("col_difference", "n"), ("col_interval", "n"))
+    return _section("impact", words("sec_impact"), f"<table>{head}{''.join(rows)}</table>",
+                    escape(words("impact_note")))
 
 
-def _themes(data: ReportData) -> str:
+def _themes(data: ReportData, words: Words) -> str:
     if not data.themes:
-        return _section("themes", "Unexplained complaints",
-                        f"<p>{data.n_unexplained} negative items without a known cause; too few to group.</p>")
+        return _section("themes", words("sec_themes"), f"<p>{escape(words('themes_too_few', n=data.n_unexplained))}</p>")
     rows = []
     for i, theme in enumerate(data.themes, 1):
         change = theme.weekly[-1] - theme.weekly[-2] if len(theme.weekly) > 1 else 0
         examples = "".join(f"<blockquote>{escape(text)}</blockquote>" for text in theme.examples)
+        languages = ", ".join(words.named("language", code) for code in theme.languages)
         rows.append(
             f'<tr data-theme="{i}" data-size="{theme.size}"><td class="n">{i}</td><td><b>{escape(", ".join(theme.terms))}</b>'
-            f'<div class="muted">languages: {escape(", ".join(theme.languages))}</div>{examples}</td>'
-            f'<td class="n">{theme.size}</td><td>{svg.sparkline(theme.weekly, f"theme {i} per week")}'
-            f'<div class="muted">last week {theme.weekly[-1]} ({change:+d})</div></td></tr>'
+            f'<div class="muted">{escape(words("themes_languages", languages=languages))}</div>{examples}</td>'
+            f'<td class="n">{theme.size}</td><td>{svg.sparkline(theme.weekly, words("theme_chart", i=i))}'
+            f'<div class="muted">{escape(words("themes_last_week", n=theme.weekly[-1], change=f"{change:+d}"))}</div></td></tr>'
         )
-    head = "<tr><th class=n>#</th><th>top terms and examples</th><th class=n>items</th><th>per week</th></tr>"
+    head = _head(words, ("col_number", "n"), ("col_terms", ""), ("col_items", "n"), ("col_per_week", ""))
     grouped = sum(t.size for t in data.themes)
-    note = (f"{data.n_unexplained} negative items have none of the known causes; {grouped} fall into the themes "
-            "below (TF-IDF over token keys, NMF). A growing theme may be a cause the taxonomy misses.")
-    return _section("themes", "Unexplained complaints", f"<table>{head}{''.join(rows)}</table>", note)
+    note = escape(words("themes_note", n=data.n_unexplained, grouped=grouped))
+    return _section("themes", words("sec_themes"), f"<table>{head}{''.join(rows)}</table>", note)
 
 
-def _languages(data: ReportData) -> str:
-    labels = list(data.languages)
+def _languages(data: ReportData, words: Words) -> str:
+    labels = [words.named("language", code) for code in data.languages]
     total = sum(data.languages.values()) or 1
-    chart = svg.horizontal_bars(labels, [data.languages[k] for k in labels], "Feedback by language")
+    chart = svg.horizontal_bars(labels, list(data.languages.values()), words("languages_chart"))
     cells = "".join(
-        f'<tr data-language="{escape(k)}" data-count="{v}"><td>{escape(k)}</td><td class="n">{v}</td>'
-        f'<td class="n">{fmt(100 * v / total, 1, "%")}</td></tr>'
+        f'<tr data-language="{escape(k)}" data-count="{v}"><td>{escape(words.named("language", k))}</td>'
+        f'<td class="n">{v}</td><td class="n">{fmt(100 * v / total, 1, "%")}</td></tr>'
         for k, v in data.languages.items()
     )
-    table = f"<table><tr><th>language</th><th class=n>items</th><th class=n>share</th></tr>{cells}</table>"
-    return _section("languages", "Language mix", f'<div class="grid2"><div>{chart}</div><div>{table}</div></div>')
+    head = _head(words, ("col_language", ""), ("col_items", "n"), ("col_share", "n"))
+    table = f"<table>{head}{cells}</table>"
+    return _section("languages", words("sec_languages"), f'<div class="grid2"><div>{chart}</div><div>{table}</div></div>')
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -206,15 +264,17 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(parts) + escape(text[position:])
 
 
-def _example(example: EvidenceExample) -> str:
+def _example(example: EvidenceExample, words: Words) -> str:
     return (f'<blockquote data-evidence="{escape(example.cause)}">{highlight(example.text, example.spans)}'
-            f'<div class="muted">{example.created_date} · {escape(example.channel)} · {escape(example.language)} · '
-            f"score {example.score:.2f}</div></blockquote>")
+            f'<div class="muted">{example.created_date} · {escape(words.named("channel", example.channel))} · '
+            f'{escape(words.named("language", example.language))} · {escape(words("score"))} {example.score:.2f}'
+            "</div></blockquote>")
 
 
-def _evidence(data: ReportData) -> str:
+def _evidence(data: ReportData, words: Words) -> str:
     blocks = "".join(
-        f"<h3>{escape(cause)}</h3>" + ("".join(_example(e) for e in examples) or '<p class="muted">no items</p>')
+        f"<h3>{escape(words.named('cause', cause))}</h3>"
+        + ("".join(_example(e, words) for e in examples) or f'<p class="muted">{escape(words("no_items"))}</p>')
         for cause, examples in data.evidence.items()
     )
-    return _section("evidence", "Evidence examples", blocks, "The highlighted words are the evidence the model reports.")
+    return _section("evidence", words("sec_evidence"), blocks, escape(words("evidence_note")))

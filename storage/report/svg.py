@@ -9,17 +9,31 @@ PALETTE = ("#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#8d6a9f", "#3
 SENTIMENT_COLOURS = {"negative": "#d1495b", "neutral": "#a0a4a8", "positive": "#3d9970"}
 AXIS = "#555"
 GRID = "#e3e3e3"
+PARTIAL = "#f1efe9"
+CHAR_WIDTH = 0.65
+"""An upper estimate of a character's advance in em of the sans-serif fonts the report names (digits and
+lower-case letters), used to keep labels inside the chart."""
+TICK_SIZE = 10
+LEGEND_SIZE = 11
+LEGEND_ROW = 16
 
 
 def colour_map(names: Sequence[str]) -> dict[str, str]:
     return {name: SENTIMENT_COLOURS.get(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)}
 
 
-def _open(width: int, height: int, title: str) -> list[str]:
+def _open(width: int, height: int, title: str, fluid: bool = True) -> list[str]:
+    """The svg element: a fluid one scales to its container's width (its viewBox keeps the proportions)."""
+    size = 'width="100%"' if fluid else f'width="{width}" height="{height}"'
     return [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" {size} '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
+
+
+def text_width(text: str, font_size: float) -> float:
+    """The estimated width of `text` at `font_size` (see CHAR_WIDTH)."""
+    return len(text) * font_size * CHAR_WIDTH
 
 
 def _nice_max(value: float) -> float:
@@ -42,31 +56,75 @@ def _y_axis(parts: list[str], left: int, top: int, width: int, height: int, top_
         parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" fill="{AXIS}">{label}</text>')
 
 
-def _x_labels(parts: list[str], labels: Sequence[str], xs: Sequence[float], y: float) -> None:
-    every = max(1, len(labels) // 8)
-    for i, (label, x) in enumerate(zip(labels, xs)):
-        if i % every == 0:
-            parts.append(f'<text x="{x:.1f}" y="{y}" font-size="10" text-anchor="middle" fill="{AXIS}">{escape(label)}</text>')
+def _x_labels(parts: list[str], labels: Sequence[str], xs: Sequence[float], y: float, width: int,
+              partial: Sequence[bool] = ()) -> None:
+    """Tick labels under the points, thinned to fit; the last is always shown. A partial week's label ends in `*`.
+    A label that would cross the chart's edge is anchored at its end (or start) instead of its middle."""
+    texts = [label + ("*" if i < len(partial) and partial[i] else "") for i, label in enumerate(labels)]
+    gap = (xs[1] - xs[0]) if len(xs) > 1 else float(width)
+    widest = max((text_width(t, TICK_SIZE) for t in texts), default=0.0)
+    every = max(1, int(-(-(widest + 6) // gap))) if gap > 0 else 1
+    shown = [i for i in range(len(texts)) if i % every == 0 and (len(texts) - 1 - i >= every or i == len(texts) - 1)]
+    if texts and len(texts) - 1 not in shown:
+        shown.append(len(texts) - 1)
+    for i in shown:
+        x, half = xs[i], text_width(texts[i], TICK_SIZE) / 2
+        anchor = "end" if x + half > width else "start" if x - half < 0 else "middle"
+        x = min(x, width - 1.0) if anchor == "end" else max(x, 1.0) if anchor == "start" else x
+        mark = ' data-partial="true"' if i < len(partial) and partial[i] else ""
+        parts.append(f'<text class="tick" x="{x:.1f}" y="{y}" font-size="{TICK_SIZE}" text-anchor="{anchor}" '
+                     f'fill="{AXIS}"{mark}>{escape(texts[i])}</text>')
 
 
-def _legend(parts: list[str], colours: Mapping[str, str], x: int, y: int) -> None:
-    for name, colour in colours.items():
-        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{y}" font-size="11" fill="#222">{escape(name)}</text>')
-        x += 22 + 7 * len(name)
+def _legend_rows(names: Sequence[str], x: int, right: float) -> list[list[tuple[str, float]]]:
+    """The legend entries laid out left to right from x, wrapping before `right`: rows of (name, x)."""
+    rows: list[list[tuple[str, float]]] = [[]]
+    position = float(x)
+    for name in names:
+        needed = 14 + text_width(name, LEGEND_SIZE)
+        if rows[-1] and position + needed > right:
+            rows.append([])
+            position = float(x)
+        rows[-1].append((name, position))
+        position += needed + 10
+    return rows
+
+
+def _legend(parts: list[str], colours: Mapping[str, str], rows: list[list[tuple[str, float]]], y: int) -> None:
+    for row in rows:
+        for name, x in row:
+            parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{colours[name]}"/>')
+            parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="{LEGEND_SIZE}" fill="#222">{escape(name)}</text>')
+        y += LEGEND_ROW
+
+
+def _partial_bands(parts: list[str], partial: Sequence[bool], centres: Sequence[float], slot: float, top: float,
+                   height: float, left: float, right: float) -> None:
+    """A shaded band behind each partial week."""
+    for is_partial, centre in zip(partial, centres):
+        if is_partial:
+            x0, x1 = max(left, centre - slot / 2), min(right, centre + slot / 2)
+            parts.append(f'<rect class="partial-week" x="{x0:.1f}" y="{top:.1f}" width="{x1 - x0:.1f}" '
+                         f'height="{height:.1f}" fill="{PARTIAL}"/>')
 
 
 def stacked_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str,
-                 width: int = 640, height: int = 240) -> str:
-    """Bars per label, stacked by series (e.g. weekly counts by sentiment)."""
-    left, top, right, bottom = 40, 24, 10, 22
+                 width: int = 640, height: int = 240, colours: Mapping[str, str] | None = None,
+                 partial: Sequence[bool] = ()) -> str:
+    """Bars per label, stacked by series (e.g. weekly counts by sentiment); partial weeks on a shaded band."""
+    left, right, bottom = 40, 10, 22
+    rows = _legend_rows(list(series), left, width - right)
+    top = 12 + LEGEND_ROW * len(rows)
+    height += top - 24
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
     parts = _open(width, height, title)
-    _y_axis(parts, left, top, plot_w, plot_h, top_value)
-    colours = colour_map(list(series))
     slot = plot_w / max(1, len(labels))
+    _partial_bands(parts, partial, [left + slot * (i + 0.5) for i in range(len(labels))], slot, top, plot_h, left,
+                   left + plot_w)
+    _y_axis(parts, left, top, plot_w, plot_h, top_value)
+    colours = dict(colours or colour_map(list(series)))
     centres = []
     for i in range(len(labels)):
         x = left + slot * i + slot * 0.15
@@ -80,23 +138,28 @@ def stacked_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]], t
                     f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
                     f'fill="{colours[name]}"><title>{escape(labels[i])} {escape(name)}: {values[i]:g}</title></rect>'
                 )
-    _x_labels(parts, labels, centres, height - 6)
-    _legend(parts, colours, left, 14)
+    _x_labels(parts, labels, centres, height - 6, width, partial)
+    _legend(parts, colours, rows, 14)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def line_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str,
-               width: int = 640, height: int = 220, colours: Mapping[str, str] | None = None) -> str:
-    """One line per series over the labels, with a dot per point."""
-    left, top, right, bottom = 40, 24, 10, 22
+               width: int = 640, height: int = 220, colours: Mapping[str, str] | None = None,
+               partial: Sequence[bool] = ()) -> str:
+    """One line per series over the labels, with a dot per point; partial weeks on a shaded band."""
+    left, right, bottom = 40, 24, 22
+    rows = _legend_rows(list(series), left, width - right)
+    top = 12 + LEGEND_ROW * len(rows)
+    height += top - 24
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_max(max((max(v, default=0) for v in series.values()), default=0))
     colours = dict(colours or colour_map(list(series)))
     parts = _open(width, height, title)
-    _y_axis(parts, left, top, plot_w, plot_h, top_value)
     step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0
     xs = [left + step * i if len(labels) > 1 else left + plot_w / 2 for i in range(len(labels))]
+    _partial_bands(parts, partial, xs, step or plot_w, top, plot_h, left, left + plot_w)
+    _y_axis(parts, left, top, plot_w, plot_h, top_value)
     for name, values in series.items():
         points = [(x, top + plot_h - plot_h * v / top_value) for x, v in zip(xs, values)]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -106,8 +169,8 @@ def line_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], tit
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colours[name]}">'
                 f"<title>{escape(label)} {escape(name)}: {v:g}</title></circle>"
             )
-    _x_labels(parts, labels, xs, height - 6)
-    _legend(parts, {name: colours[name] for name in series}, left, 14)
+    _x_labels(parts, labels, xs, height - 6, width, partial)
+    _legend(parts, colours, rows, 14)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -115,7 +178,8 @@ def line_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], tit
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], title: str, width: int = 420,
                     unit: str = "") -> str:
     """One bar per label with its value written at the end."""
-    row, left = 22, 70
+    row = 22
+    left = int(max((text_width(label, 12) for label in labels), default=0) + 12)
     height = row * len(labels) + 8
     top_value = max(values, default=0) or 1
     parts = _open(width, height, title)
@@ -137,6 +201,6 @@ def sparkline(values: Sequence[float], title: str, width: int = 120, height: int
     if len(values) == 1:
         points += f" {width - 2},{height - 3 - (height - 6) * values[0] / top_value:.1f}"
     return "".join(
-        _open(width, height, title)
+        _open(width, height, title, fluid=False)
         + [f'<polyline class="line" points="{points}" fill="none" stroke="{PALETTE[3]}" stroke-width="1.5"/></svg>']
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date, timedelta
+import re
+import string
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,14 +31,34 @@ class Page(HTMLParser):
         self.elements: list[dict[str, str]] = []
         self.svgs = 0
         self.external: list[str] = []
+        self.lang = ""
+        self.headings: dict[str, str] = {}
+        self.fields: dict[str, str] = {}
+        self.charts: list[dict] = []
+        """Each fluid chart: its svg attributes and its tick labels (attributes and text)."""
+        self.cells: list[str] = []
+        self._open: tuple[str, object] | None = None
 
     def handle_starttag(self, tag: str, attrs) -> None:
         attributes = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.lang = attributes.get("lang", "")
         if tag == "section":
             self.current = attributes["data-section"]
             self.sections[self.current] = []
         if tag == "svg":
             self.svgs += 1
+            if attributes.get("width") == "100%":
+                self.charts.append({"svg": attributes, "ticks": []})
+        if tag == "h2" and self.current:
+            self._open = ("heading", self.current)
+        if tag == "dd" and "data-field" in attributes:
+            self._open = ("field", attributes["data-field"])
+        if tag == "text" and attributes.get("class") == "tick" and self.charts:
+            self.charts[-1]["ticks"].append(attributes)
+            self._open = ("tick", attributes)
+        if tag == "td":
+            self._open = ("cell", None)
         if tag in ("script", "link", "img", "iframe") or any(
             k in ("src", "href") and not v.startswith("#") for k, v in attributes.items()
         ):
@@ -47,6 +69,17 @@ class Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.current and data.strip():
             self.sections[self.current].append(data.strip())
+        if self._open is not None:
+            kind, key = self._open
+            if kind == "heading":
+                self.headings[key] = data
+            elif kind == "field":
+                self.fields[key] = data
+            elif kind == "tick":
+                key["text"] = data
+            elif kind == "cell":
+                self.cells.append(data)
+            self._open = None
 
     def with_attr(self, name: str) -> list[dict[str, str]]:
         return [e for e in self.elements if name in e]
@@ -106,7 +139,7 @@ def test_kpis_equal_the_tables(night: Path, page: Page) -> None:
     assert float(kpis["negative_pct"]["data-value"]) == pytest.approx(negative) == pytest.approx(summary[1])
     assert float(kpis["avg_rating"]["data-value"]) == pytest.approx(rating) == pytest.approx(summary[2])
     assert float(kpis["cause_delay_pct"]["data-value"]) == pytest.approx(delay)
-    assert kpis["csat_pct"]["data-value"] == ""  # the sample has no CSAT answers: shown as n/a, not as 0
+    assert kpis["cause_delay_pct"]["data-value"] != ""
 
 
 def test_impact_alerts_and_languages_equal_the_tables(night: Path, page: Page) -> None:
@@ -145,6 +178,135 @@ def test_report_command_writes_the_chosen_period(night: Path, tmp_path: Path, ca
     assert main(["report", "--config", str(config), "--from", "2027-01-01", "-o", str(output)]) == 2
 
 
+def period(lake: Path) -> tuple[date, date]:
+    """The default report period: the 90 days up to the last day with data (from the first day with data)."""
+    with duckdb.connect() as db:
+        end = db.execute(f"select max(created_date) from {table(lake, 'daily_summary')}").fetchall()[0][0]
+        start = db.execute(f"select min(created_date) from {table(lake, 'daily_summary')} "
+                           f"where created_date >= date '{end - timedelta(days=89)}'").fetchall()[0][0]
+    return start, end
+
+
+def test_the_page_says_what_produced_it(night: Path, page: Page) -> None:
+    with duckdb.connect() as db:
+        run_id, status = db.execute(
+            f"select run_id, status from {table(night, 'runs')} order by ended_at desc limit 1"
+        ).fetchall()[0]
+        versions = [v for (v,) in db.execute(f"select distinct model_version from {table(night, 'scored')} order by 1")
+                    .fetchall()]
+    made = next(e for e in page.elements if e["tag"] == "dl")
+    assert (made["data-run-id"], made["data-run-status"]) == (run_id, status) == (run_id, "success")
+    assert made["data-model-version"].split(",") == versions and versions
+    assert made["data-lake"] == str(night)
+    generated = datetime.fromisoformat(made["data-generated-at"])
+    assert timedelta(0) <= datetime.now(timezone.utc) - generated < timedelta(hours=1)
+    start, end = period(night)
+    assert page.fields["period"] == f"{start} to {end}"
+    assert run_id in page.fields["run"] and "success" in page.fields["run"]
+    assert page.fields["model"] == ", ".join(versions) and page.fields["lake"] == str(night)
+
+
+def test_every_word_exists_in_every_locale_with_the_same_placeholders() -> None:
+    from causa.storage.report.words import LOCALES, all_words
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    words = all_words()
+    assert set(words) == set(LOCALES) == {"en", "pt", "es", "ro", "ru"}
+    english = words["en"]
+    for locale in LOCALES:
+        assert set(words[locale]) == set(english), locale
+        for key, text in words[locale].items():
+            if key == "months":
+                assert len(text) == 12 and all(text), locale
+            else:
+                assert text.strip() and placeholders(text) == placeholders(english[key]), (locale, key)
+    assert words["ru"]["sec_kpis"] != english["sec_kpis"] and words["pt"]["cause_delay"] != english["cause_delay"]
+
+
+def test_causes_show_display_names_not_identifiers(page: Page) -> None:
+    visible = " ".join(" ".join(texts) for texts in page.sections.values())
+    assert "unresolved_issue" not in visible and "Unresolved issue" in visible
+    assert {"Delay", "Rudeness", "Overcharge"} <= set(page.cells)
+    assert page.lang == "en"
+
+
+def test_locale_ru_renders_russian_words(night: Path, tmp_path: Path) -> None:
+    from causa.storage.report.words import all_words
+
+    russian = all_words()["ru"]
+    output = tmp_path / "ru.html"
+    assert main(["report", "--config", str(night.parent / "causa.toml"), "--locale", "ru", "-o", str(output)]) == 0
+    parsed = Page()
+    parsed.feed(output.read_text(encoding="utf-8"))
+    assert parsed.lang == "ru"
+    assert parsed.headings == {name: russian[f"sec_{name}"] for name in SECTIONS}
+    assert parsed.headings["kpis"] == "Ключевые показатели"
+    assert russian["cause_unresolved_issue"] in parsed.cells and "Unresolved issue" not in parsed.cells
+    assert any(re.fullmatch(r"\d\d (янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\*?", tick["text"])
+               for chart in parsed.charts for tick in chart["ticks"])
+
+
+def test_the_configured_locale_is_the_default(night: Path, tmp_path: Path) -> None:
+    from causa.pipelines.settings import SettingsError, parse_settings
+
+    config = night.parent / "causa_pt.toml"
+    config.write_text((night.parent / "causa.toml").read_text(encoding="utf-8") + '\n[report]\nlocale = "pt"\n',
+                      encoding="utf-8")
+    output = tmp_path / "pt.html"
+    assert main(["report", "--config", str(config), "-o", str(output)]) == 0
+    parsed = Page()
+    parsed.feed(output.read_text(encoding="utf-8"))
+    assert parsed.lang == "pt" and parsed.headings["causes"] == "Causas ao longo do tempo por canal"
+    with pytest.raises(SettingsError, match=r"report\.locale must be one of .*'de'"):
+        parse_settings({"report": {"locale": "de"}})
+
+
+def test_metrics_no_source_gives_are_said_once_and_shown_nowhere(night: Path, page: Page) -> None:
+    start, end = period(night)
+    with duckdb.connect() as db:
+        counts = db.execute(
+            f"select sum(n_rated), sum(n_csat), sum(n_nps), sum(n_ces) from {table(night, 'daily_summary')}"
+            f" where created_date between date '{start}' and date '{end}'"
+        ).fetchall()[0]
+    collected = dict(zip(("rating", "csat", "nps", "ces"), (n > 0 for n in counts)))
+    missing = [metric for metric, is_collected in collected.items() if not is_collected]
+    assert missing, "the sample has metrics no source gives"
+    kpi_of = {"rating": "avg_rating", "csat": "csat_pct", "nps": "nps", "ces": "ces_avg"}
+    kpis = {e["data-kpi"] for e in page.with_attr("data-kpi")}
+    impact = {e["data-metric"] for e in page.with_attr("data-metric")}
+    for metric, is_collected in collected.items():
+        assert (kpi_of[metric] in kpis) == is_collected, metric
+        if metric != "ces":
+            assert (metric in impact) == is_collected, metric
+    said = [e["data-not-collected"] for e in page.with_attr("data-not-collected")]
+    assert said == [",".join(missing)]
+    assert "n/a" not in " ".join(page.sections["kpis"])
+
+
+def test_charts_scale_to_their_card_with_every_tick_inside_and_partial_weeks_marked(night: Path, page: Page) -> None:
+    start, end = period(night)
+    first_week_partial = start.weekday() != 0
+    last_week_partial = end.weekday() != 6
+    advance = 0.65  # em per character: DejaVu Sans' digits are 0.636 em wide, most lower-case letters less
+    assert len(page.charts) >= 4
+    for chart in page.charts:
+        _, _, width, _ = map(float, chart["svg"]["viewbox"].split())
+        assert chart["svg"]["width"] == "100%" and "height" not in chart["svg"]
+        for tick in chart["ticks"]:
+            extent = len(tick["text"]) * float(tick["font-size"]) * advance
+            x = float(tick["x"])
+            left = {"start": x, "middle": x - extent / 2, "end": x - extent}[tick["text-anchor"]]
+            assert 0 <= left and left + extent <= width, tick
+    for chart in page.charts[:2]:  # sentiment, then the first channel's causes
+        ticks = chart["ticks"]
+        assert (ticks[0].get("data-partial") == "true") == first_week_partial == ticks[0]["text"].endswith("*")
+        assert (ticks[-1].get("data-partial") == "true") == last_week_partial == ticks[-1]["text"].endswith("*")
+    assert first_week_partial or last_week_partial, "the sample's period starts or ends mid-week"
+    assert "partial week" in " ".join(page.sections["sentiment"])
+
+
 @pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK), reason="needs Debian's chromium (.ci/install.d/30-chromium.sh)")
 def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> None:
     from PIL import Image
@@ -158,6 +320,19 @@ def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> Non
         drawn: svgs.filter(s => s.getBoundingClientRect().width > 50 && s.querySelectorAll('rect,polyline,circle').length > 0).length,
         sections: [...document.querySelectorAll('section')].map(s => [s.id, s.getBoundingClientRect().height]),
         marks: document.querySelectorAll('#evidence mark').length,
+        textOutside: svgs.flatMap(s => {
+          const box = s.getBoundingClientRect();
+          return [...s.querySelectorAll('text')].filter(t => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+          }).map(t => t.textContent);
+        }),
+        fluid: svgs.filter(s => s.getAttribute('width') === '100%')
+          .map(s => {
+            const style = getComputedStyle(s.parentElement);
+            const room = s.parentElement.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return [s.getBoundingClientRect().width, room];
+          }),
       };
     })()"""
     result = visit((night / "report.html").resolve().as_uri(), check)
@@ -168,6 +343,8 @@ def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> Non
     assert [name for name, _ in dom["sections"]] == list(SECTIONS)
     assert all(height > 60 for _, height in dom["sections"])
     assert dom["marks"] >= 4
+    assert dom["textOutside"] == []
+    assert dom["fluid"] and all(width >= 0.98 * card > 0 for width, card in dom["fluid"])
     (tmp_path / "report.png").write_bytes(result.screenshot_png)
     image = Image.open(io.BytesIO(result.screenshot_png)).convert("L")
     assert image.width > 1000 and image.height > 2000  # the whole page
