@@ -144,8 +144,8 @@ def _partial_note(data: ReportData, words: Words) -> str:
 def _sentiment(data: ReportData, words: Words) -> str:
     series = {words.named("sentiment", s): counts for s, counts in data.sentiment_weekly.items()}
     colours = {words.named("sentiment", s): c for s, c in svg.colour_map(list(data.sentiment_weekly)).items()}
-    chart = svg.stacked_bars(_week_labels(data, words), series, words("sentiment_chart"), colours=colours,
-                             partial=data.partial_weeks)
+    chart = svg.stacked_bars(_week_labels(data, words), series, words("sentiment_chart"), width=1040, height=260,
+                             colours=colours, partial=data.partial_weeks)
     return _section("sentiment", words("sec_sentiment"), chart,
                     escape(words("sentiment_note")) + _partial_note(data, words))
 
