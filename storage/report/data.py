@@ -20,6 +20,7 @@ from causa.storage.errors import NoDataError
 from causa.storage.impact import cause_impact
 from causa.storage.lake import Lake
 from causa.nlp.taxonomy import SENTIMENTS
+from causa.storage.service_metrics import rating_on_five
 from causa.storage.schemas import ALERTS, FEEDBACK, RUNS, SCORED, daily_summary_spec
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ KPI_WINDOW_DAYS = 7
 DEFAULT_PERIOD_DAYS = 90
 EXAMPLES_PER_CAUSE = 3
 EXAMPLES_PER_THEME = 3
+THEMES_PER_LANGUAGE = 3
+MIN_THEME_ITEMS = 4
+"""A language's unexplained complaints are grouped into themes only when it has at least this many."""
 ITEM_SAMPLE_ROWS = 20_000
 """Items behind cause impact, themes and evidence examples: an even sample of the period when it holds more.
 Counts, shares and alerts come from daily_summary, which covers every item."""
@@ -283,29 +287,38 @@ def _alerts(lake: Lake, days: Sequence[date], causes: Sequence[str]) -> pd.DataF
 
 
 def _unexplained(items: pd.DataFrame) -> pd.DataFrame:
+    """Complaints no known cause explains: negative, with no cause, and not rated 4 or 5 (of 5) by their author."""
     no_cause = items["causes"].map(lambda values: values is None or len(values) == 0)
-    return items[(items["sentiment"] == "negative") & no_cause].sort_values(["created_date", "feedback_id"])
+    rated_well = rating_on_five(items["rating"], items["rating_scale"]) >= 4
+    return items[(items["sentiment"] == "negative") & no_cause & ~rated_well].sort_values(["created_date", "feedback_id"])
 
 
 def unexplained_themes(items: pd.DataFrame, analyser: TextAnalyser, weeks: Sequence[date]) -> list[ThemeView]:
-    """Themes among negative items that have none of the known causes."""
+    """Themes among the unexplained complaints, found in each language apart (words of different languages never
+    share a theme); the languages with most such complaints first, then the larger themes."""
     rows = _unexplained(items).reset_index(drop=True)
-    if rows.empty:
-        return []
-    analysed = analyser.analyse(rows["text"].tolist(), rows["language"].tolist())
-    views = []
-    for theme in find_themes(analysed, stop_keys(analyser)):
-        members = rows.iloc[list(theme.members)]
-        by_week = members["created_date"].map(week_of).value_counts()
-        views.append(
-            ThemeView(
-                terms=theme.terms,
-                size=len(theme.members),
-                weekly=tuple(int(by_week.get(week, 0)) for week in weeks),
-                examples=tuple(redact(text).text for text in members["text"].head(EXAMPLES_PER_THEME)),
-                languages=tuple(sorted(members["language"].unique())),
+    views: list[ThemeView] = []
+    counts = rows["language"].value_counts()
+    for language in sorted(counts.index, key=lambda code: (-counts[code], code)):
+        in_language = rows[rows["language"] == language].reset_index(drop=True)
+        if len(in_language) < MIN_THEME_ITEMS:
+            continue
+        analysed = analyser.analyse(in_language["text"].tolist(), [language] * len(in_language))
+        for theme in find_themes(analysed, stop_keys(analyser, (language,)), max_themes=THEMES_PER_LANGUAGE):
+            terms = tuple(term for term in theme.terms if any(ch.isalpha() for ch in term))  # no emoji or digits
+            if not terms:
+                continue
+            members = in_language.iloc[list(theme.members)]
+            by_week = members["created_date"].map(week_of).value_counts()
+            views.append(
+                ThemeView(
+                    terms=terms,
+                    size=len(theme.members),
+                    weekly=tuple(int(by_week.get(week, 0)) for week in weeks),
+                    examples=tuple(redact(text).text for text in members["text"].head(EXAMPLES_PER_THEME)),
+                    languages=(str(language),),
+                )
             )
-        )
     return views
 
 

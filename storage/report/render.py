@@ -224,7 +224,8 @@ def _themes(data: ReportData, words: Words) -> str:
         examples = "".join(f"<blockquote>{escape(text)}</blockquote>" for text in theme.examples)
         languages = ", ".join(words.named("language", code) for code in theme.languages)
         rows.append(
-            f'<tr data-theme="{i}" data-size="{theme.size}"><td class="n">{i}</td><td><b>{escape(", ".join(theme.terms))}</b>'
+            f'<tr data-theme="{i}" data-size="{theme.size}" data-languages="{escape(",".join(theme.languages))}">'
+            f'<td class="n">{i}</td><td><b>{escape(", ".join(theme.terms))}</b>'
             f'<div class="muted">{escape(words("themes_languages", languages=languages))}</div>{examples}</td>'
             f'<td class="n">{theme.size}</td><td>{svg.sparkline(theme.weekly, words("theme_chart", i=i))}'
             f'<div class="muted">{escape(words("themes_last_week", n=theme.weekly[-1], change=f"{change:+d}"))}</div></td></tr>'

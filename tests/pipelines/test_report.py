@@ -37,6 +37,8 @@ class Page(HTMLParser):
         self.charts: list[dict] = []
         """Each fluid chart: its svg attributes and its tick labels (attributes and text)."""
         self.cells: list[str] = []
+        self.theme_examples: dict[str, list[str]] = {}
+        self.theme_terms: list[str] = []
         self._open: tuple[str, object] | None = None
 
     def handle_starttag(self, tag: str, attrs) -> None:
@@ -59,6 +61,11 @@ class Page(HTMLParser):
             self._open = ("tick", attributes)
         if tag == "td":
             self._open = ("cell", None)
+        if tag == "b" and self.current == "themes":
+            self._open = ("terms", None)
+        if tag == "blockquote" and self.current == "themes":
+            self.theme_examples.setdefault(self.with_attr("data-theme")[-1]["data-theme"], [])
+            self._open = ("example", self.with_attr("data-theme")[-1]["data-theme"])
         if tag in ("script", "link", "img", "iframe") or any(
             k in ("src", "href") and not v.startswith("#") for k, v in attributes.items()
         ):
@@ -79,6 +86,10 @@ class Page(HTMLParser):
                 key["text"] = data
             elif kind == "cell":
                 self.cells.append(data)
+            elif kind == "terms":
+                self.theme_terms.append(data)
+            elif kind == "example":
+                self.theme_examples[key].append(data)
             self._open = None
 
     def with_attr(self, name: str) -> list[dict[str, str]]:
@@ -305,6 +316,27 @@ def test_charts_scale_to_their_card_with_every_tick_inside_and_partial_weeks_mar
         assert (ticks[-1].get("data-partial") == "true") == last_week_partial == ticks[-1]["text"].endswith("*")
     assert first_week_partial or last_week_partial, "the sample's period starts or ends mid-week"
     assert "partial week" in " ".join(page.sections["sentiment"])
+
+
+def test_unexplained_themes_are_per_language_from_unexplained_complaints_only(night: Path, page: Page) -> None:
+    themes = page.with_attr("data-theme")
+    assert len({t["data-languages"] for t in themes}) >= 3, "the sample's complaints are in several languages"
+    with duckdb.connect() as db:
+        for theme in themes:
+            (language,) = theme["data-languages"].split(",")
+            examples = page.theme_examples[theme["data-theme"]]
+            assert examples
+            for text in examples:
+                found = db.execute(
+                    f"select language, sentiment, len(causes), coalesce(1 + (rating - 1) * 4 / (rating_scale - 1), 0)"
+                    f" from {items(night)} where text = ?", [text]
+                ).fetchall()
+                assert found, text
+                assert all(row[0] == language and row[1] == "negative" and row[2] == 0 and row[3] < 4 for row in found), (
+                    text, found)
+    assert len(page.theme_terms) == len(themes)
+    for terms in page.theme_terms:
+        assert all(any(ch.isalpha() for ch in term) for term in terms.split(", ")), terms
 
 
 @pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK), reason="needs Debian's chromium (.ci/install.d/30-chromium.sh)")
