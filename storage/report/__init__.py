@@ -28,10 +28,8 @@ def write_report(
         raise InvalidOption(f"report period starts after it ends: --from {start} > --to {end}")
     words_for(locale)  # an unknown locale fails before the lake is read
     data = build_report_data(Lake(lake_root), analyser, causes, start, end)
-    if isinstance(output, RemotePath):  # an object store: one PUT of the whole page, none when it is unchanged
-        page = render_html(data, locale).encode("utf-8")
-        if not (output.is_file() and output.read_bytes() == page):
-            output.write_bytes(page)
+    if isinstance(output, RemotePath):  # an object store: one PUT of the whole page (it names when it was made)
+        output.write_bytes(render_html(data, locale).encode("utf-8"))
         logger.info("report for %s to %s written to %s", data.start, data.end, output)
         return data
     write_text_atomically(Path(output), render_html(data, locale))

@@ -90,7 +90,8 @@ def test_second_identical_night_writes_no_object_but_its_runs_row(remote_night, 
     after = s3_server.versions(bucket)
     runs_key = f"lake/runs/{RUNS.partition_column}={RUN_DATE.isoformat()}/part-0.parquet"
     changed = sorted(key for key in after if after[key] != before.get(key))
-    assert changed == [runs_key], "only the runs table records the second run"
+    assert changed == ["lake/report.html", runs_key], "only the runs table and the page naming the run change"
+    assert second.run_id in (second.lake_root / "report.html").read_bytes().decode("utf-8")
     runs = Lake(second.lake_root).read(RUNS).column("run_id").to_pylist()
     assert sorted(runs) == sorted([first.run_id, second.run_id])
 
