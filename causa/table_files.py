@@ -7,7 +7,7 @@ import os
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -51,6 +51,76 @@ def read_table_file(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     if missing:
         raise TableFileError(f"{path} has no column {missing[0]!r}; its columns are {list(frame.columns)}")
     return frame
+
+
+def iter_table_file(path: Path, batch_rows: int, required: tuple[str, ...] = (),
+                    columns: tuple[str, ...] | None = None) -> Iterator[pd.DataFrame]:
+    """A CSV, JSONL or Parquet file as DataFrames of at most `batch_rows` rows, read as `read_table_file` reads the
+    whole file (same values, same errors) but one batch at a time, so memory does not grow with the file.
+
+    `columns` limits a Parquet read to those of them the file has; a file with no rows gives one empty batch.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
+    if not path.is_file():
+        raise TableFileNotFound(f"input file not found: {path}")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise TableFileError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
+    try:
+        batches = _batches(path, kind, batch_rows, required, columns)
+        first = next(batches, None)
+        for batch in _with_first(first, batches):
+            _check_columns(path, list(batch.columns), required)
+            yield batch
+    except ValueError as error:  # pandas' and pyarrow's parse errors, and text that is not UTF-8, are ValueErrors
+        if isinstance(error, TableFileError):
+            raise
+        raise TableFileError(f"cannot read {path} as {kind}: {error}") from error
+
+
+def known_row_count(path: Path) -> int | None:
+    """The rows of a Parquet file (from its footer); None for other files, or one that cannot be read."""
+    if path.suffix.lower() != ".parquet" or not path.is_file():
+        return None
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError):
+        return None
+
+
+def _check_columns(path: Path, present: list[str], required: tuple[str, ...]) -> None:
+    missing = [column for column in required if column not in present]
+    if missing:
+        raise TableFileError(f"{path} has no column {missing[0]!r}; its columns are {present}")
+
+
+def _with_first(first: pd.DataFrame | None, rest: Iterator[pd.DataFrame]) -> Iterable[pd.DataFrame]:
+    """The batches, or one empty batch (no columns) when the reader gave none."""
+    if first is None:
+        yield pd.DataFrame()
+        return
+    yield first
+    yield from rest
+
+
+def _batches(path: Path, kind: str, batch_rows: int, required: tuple[str, ...],
+             columns: tuple[str, ...] | None) -> Iterator[pd.DataFrame]:
+    if kind == "csv":
+        yield from pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=batch_rows)
+    elif kind == "jsonl":
+        with pd.read_json(path, lines=True, dtype=False, chunksize=batch_rows) as reader:
+            yield from reader
+    else:
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
+        _check_columns(path, names, required)
+        chosen = names if columns is None else [name for name in names if name in columns]
+        if parquet.metadata.num_rows == 0:
+            yield parquet.schema_arrow.empty_table().select(chosen).to_pandas()
+            return
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=chosen):
+            yield pa.Table.from_batches([batch]).to_pandas()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from causa.nlp.model import FeedbackModel
 from causa.pipelines.settings import load_settings
-from causa.storage.model_versions import DEFAULT, model_for
+from causa.storage.model_versions import DEFAULT, load_version, resolve_version
 
 
 def active_model(
@@ -21,11 +21,22 @@ def active_model(
     Settings come from `config_path`, ./causa.toml or the packaged sample config, as `causa run` loads them;
     `registry_root` (--registry) replaces the configured registry. "default" needs neither.
     """
+    return load_version(*active_version(requested, config_path, registry_root))
+
+
+def active_version(
+    requested: str | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+    registry_root: Path | None = None,
+) -> tuple[str, Path | None]:
+    """The concrete version `active_model` would load ("promoted" resolved now) and the registry it comes from
+    (None for the shipped model): what worker processes load, so that all of them score with the same model."""
     if requested is None or (requested != DEFAULT and registry_root is None):
         settings = load_settings(config_path)
         requested = settings.model_version if requested is None else requested
         registry_root = settings.registry_root if registry_root is None else registry_root
-    return model_for(requested, registry_root)
+    concrete = resolve_version(requested, registry_root)
+    return concrete, None if concrete == DEFAULT else registry_root
 
 
 def scoring_model(version: str, registry_root: Path | None = None) -> tuple[FeedbackModel, str]:

@@ -1,0 +1,83 @@
+"""A progress line for long commands: rows done and docs/s on a terminal, nothing when the stream is not one."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TextIO
+
+Advance = Callable[[int], None]
+
+REDRAW_SECONDS = 0.2
+
+
+@contextmanager
+def score_progress(stream: TextIO, total: int | None = None) -> Iterator[Advance]:
+    """A function to call with each batch's row count: it redraws a bar (rich's when installed, else one line updated
+    in place) on `stream` when that is a terminal, and does nothing otherwise (a pipe, a file, a CI log)."""
+    if not stream.isatty():
+        yield _ignore
+        return
+    try:
+        import rich.progress  # noqa: F401  (only the check: rich comes with Prefect but is not promised)
+    except ImportError:
+        with _line_progress(stream, total) as advance:
+            yield advance
+        return
+    with _rich_progress(stream, total) as advance:
+        yield advance
+
+
+def _ignore(rows: int) -> None:
+    """No progress to show."""
+
+
+def rate_text(rows: int, seconds: float) -> str:
+    """Rows done and their rate, such as "12,345 rows, 3,210 docs/s"."""
+    rate = rows / seconds if seconds > 0 else 0.0
+    return f"{rows:,} rows, {rate:,.0f} docs/s"
+
+
+@contextmanager
+def _line_progress(stream: TextIO, total: int | None) -> Iterator[Advance]:
+    started = time.perf_counter()
+    done = 0
+    drawn_at = 0.0
+
+    def draw() -> None:
+        share = f" of {total:,} ({done / total:.0%})" if total else ""
+        stream.write(f"\rscoring: {rate_text(done, time.perf_counter() - started)}{share}\033[K")
+        stream.flush()
+
+    def advance(rows: int) -> None:
+        nonlocal done, drawn_at
+        done += rows
+        now = time.perf_counter()
+        if now - drawn_at >= REDRAW_SECONDS:
+            drawn_at = now
+            draw()
+
+    try:
+        yield advance
+    finally:
+        draw()
+        stream.write("\n")
+        stream.flush()
+
+
+@contextmanager
+def _rich_progress(stream: TextIO, total: int | None) -> Iterator[Advance]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Rows done and docs/s since the start."""
+
+        def render(self, task: Task) -> Text:
+            return Text(rate_text(int(task.completed), task.elapsed or 0.0))
+
+    columns = [TextColumn("scoring"), BarColumn(), RateColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=Console(file=stream), transient=False) as progress:
+        task = progress.add_task("scoring", total=total)
+        yield lambda rows: progress.advance(task, rows)
