@@ -7,6 +7,7 @@ import logging
 import os
 import random
 import select
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -118,7 +119,10 @@ def test_no_progress_is_shown_when_stderr_is_not_a_terminal(tmp_path: Path, caps
     assert captured.out.startswith("scored 30 texts")
 
 
-def test_progress_on_a_terminal_shows_rows_and_docs_per_second() -> None:
+@pytest.mark.parametrize("rich_installed", [True, False])
+def test_progress_on_a_terminal_shows_rows_and_docs_per_second(rich_installed: bool, monkeypatch) -> None:
+    if not rich_installed:
+        monkeypatch.setitem(sys.modules, "rich.progress", None)  # its import fails: the plain line is drawn
     controller, terminal = os.openpty()
     with open(terminal, "w", encoding="utf-8", closefd=True) as stream:
         assert stream.isatty()
