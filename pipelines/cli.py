@@ -153,7 +153,7 @@ def command_score(args: argparse.Namespace) -> int:
     with score_progress(sys.stderr, known_row_count(args.input)) as advance:
         count = score_file(args.input, args.output, model, args.tier, workers=workers,
                            load_model=partial(load_model, concrete, registry_root), batch_rows=args.batch_rows,
-                           on_batch=advance)
+                           on_batch=advance, model_version=version)
     sys.stdout.write(f"scored {count} texts with model {version} ({args.tier} tier) into {args.output}\n")
     return 0
 

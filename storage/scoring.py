@@ -22,6 +22,9 @@ from causa.storage.scoring_pool import ModelLoader, TextBatch, scored_tables
 
 logger = logging.getLogger(__name__)
 
+MODEL_VERSION_KEY = b"causa.model_version"
+"""The score file's Parquet metadata key naming the model version that scored it."""
+
 
 def score_output_schema(causes: tuple[str, ...]) -> pa.Schema:
     """id, language, sentiment, p_<sentiment>, causes, score_<cause>, evidence, needs_review."""
@@ -45,8 +48,9 @@ INPUT_COLUMNS = ("text", "id", "language")
 
 def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: str = "fast", workers: int = 1,
                load_model: ModelLoader | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-               on_batch: Callable[[int], None] | None = None) -> int:
-    """Scores every row of `input_path` (a `text` column; optional `id`, `language`) into `output_path`.
+               on_batch: Callable[[int], None] | None = None, model_version: str | None = None) -> int:
+    """Scores every row of `input_path` (a `text` column; optional `id`, `language`) into `output_path`, whose
+    Parquet metadata names `model_version` (key MODEL_VERSION_KEY) when given.
 
     The input is read and scored `batch_rows` rows at a time, on `workers` processes (each loading the model with
     `load_model`) when there is more than one batch; the rows are written in input order as they come, the same
@@ -57,7 +61,7 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: 
     first = next(batches)  # a missing file or column is named before anything is written
     count = 0
     with atomic_path(output_path) as temporary, \
-            pq.ParquetWriter(temporary, score_output_schema(model.causes)) as writer:
+            pq.ParquetWriter(temporary, _with_version(score_output_schema(model.causes), model_version)) as writer:
         for table in scored_tables(chain([first], batches), score_batch, model, tier, workers, load_model):
             writer.write_table(table)
             count += table.num_rows
@@ -65,6 +69,12 @@ def score_file(input_path: Path, output_path: Path, model: FeedbackModel, tier: 
                 on_batch(table.num_rows)
     logger.info("scored %d texts from %s into %s", count, input_path, output_path)
     return count
+
+
+def _with_version(schema: pa.Schema, model_version: str | None) -> pa.Schema:
+    if model_version is None:
+        return schema
+    return schema.with_metadata({**(schema.metadata or {}), MODEL_VERSION_KEY: model_version.encode("utf-8")})
 
 
 def text_batches(input_path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[TextBatch]:

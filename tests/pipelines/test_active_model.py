@@ -15,6 +15,7 @@ import pytest
 
 from causa.nlp.model_store import default_model_dir, read_manifest
 from causa.pipelines.cli import main
+from causa.storage.scoring import MODEL_VERSION_KEY
 from causa.pipelines.settings import default_config_path
 from causa.storage.registry import ModelRegistry
 from tests.pipelines.test_retraining import SMALL_FILE, write_labels
@@ -57,7 +58,10 @@ def score(tmp_path: Path, capsys, *options: str) -> tuple[str, pd.DataFrame]:
     pd.DataFrame({"text": TEXTS}).to_csv(source, index=False)
     capsys.readouterr()
     assert main(["score", str(source), "-o", str(output), *options]) == 0
-    return capsys.readouterr().out, pq.read_table(output).to_pandas()
+    printed = capsys.readouterr().out
+    recorded = pq.read_schema(output).metadata[MODEL_VERSION_KEY].decode()
+    assert f"with model {recorded} (" in printed, "the file's metadata names the version the command printed"
+    return printed, pq.read_table(output).to_pandas()
 
 
 def evaluate(tmp_path: Path, capsys, *options: str) -> tuple[str, str]:
