@@ -33,11 +33,7 @@ class TableFileNotFound(CausaError, FileNotFoundError):
 def read_table_file(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     """A CSV, JSONL or Parquet file as a DataFrame; a missing file, a file that does not parse or a missing required
     column is named."""
-    if not path.is_file():
-        raise TableFileNotFound(f"input file not found: {path}")
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise TableFileError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
+    kind = _table_kind(path)
     try:
         if kind == "csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -47,9 +43,7 @@ def read_table_file(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
             frame = pq.read_table(path).to_pandas()
     except ValueError as error:  # pandas' and pyarrow's parse errors, and text that is not UTF-8, are ValueErrors
         raise TableFileError(f"cannot read {path} as {kind}: {error}") from error
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise TableFileError(f"{path} has no column {missing[0]!r}; its columns are {list(frame.columns)}")
+    _check_columns(path, list(frame.columns), required)
     return frame
 
 
@@ -62,11 +56,7 @@ def iter_table_file(path: Path, batch_rows: int, required: tuple[str, ...] = (),
     """
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
-    if not path.is_file():
-        raise TableFileNotFound(f"input file not found: {path}")
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise TableFileError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
+    kind = _table_kind(path)
     try:
         batches = _batches(path, kind, batch_rows, required, columns)
         first = next(batches, None)
@@ -87,6 +77,16 @@ def known_row_count(path: Path) -> int | None:
         return pq.ParquetFile(path).metadata.num_rows
     except (OSError, ValueError):
         return None
+
+
+def _table_kind(path: Path) -> str:
+    """csv, jsonl or parquet, from the suffix of a file that exists; else the error that names what is wrong."""
+    if not path.is_file():
+        raise TableFileNotFound(f"input file not found: {path}")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise TableFileError(f"cannot read {path}: expected a suffix in {sorted(READERS)}")
+    return kind
 
 
 def _check_columns(path: Path, present: list[str], required: tuple[str, ...]) -> None:
