@@ -108,27 +108,31 @@ def _partial_bands(parts: list[str], partial: Sequence[bool], centres: Sequence[
                          f'height="{height:.1f}" fill="{PARTIAL}"/>')
 
 
+def _frame(names: list[str], width: int, height: int, left: int, right: int,
+           bottom: int) -> tuple[list[list[tuple[str, float]]], int, int, int, int]:
+    """The legend's rows, the plot's top, the chart's height grown by the legend, and the plot's width and height."""
+    rows = _legend_rows(names, left, width - right)
+    top = 12 + LEGEND_ROW * len(rows)
+    height += top - 24
+    return rows, top, height, width - left - right, height - top - bottom
+
+
 def stacked_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str,
                  width: int = 640, height: int = 240, colours: Mapping[str, str] | None = None,
                  partial: Sequence[bool] = ()) -> str:
     """Bars per label, stacked by series (e.g. weekly counts by sentiment); partial weeks on a shaded band."""
     left, right, bottom = 40, 10, 22
-    rows = _legend_rows(list(series), left, width - right)
-    top = 12 + LEGEND_ROW * len(rows)
-    height += top - 24
-    plot_w, plot_h = width - left - right, height - top - bottom
+    rows, top, height, plot_w, plot_h = _frame(list(series), width, height, left, right, bottom)
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
     parts = _open(width, height, title)
     slot = plot_w / max(1, len(labels))
-    _partial_bands(parts, partial, [left + slot * (i + 0.5) for i in range(len(labels))], slot, top, plot_h, left,
-                   left + plot_w)
+    centres = [left + slot * (i + 0.5) for i in range(len(labels))]
+    _partial_bands(parts, partial, centres, slot, top, plot_h, left, left + plot_w)
     _y_axis(parts, left, top, plot_w, plot_h, top_value)
     colours = dict(colours or colour_map(list(series)))
-    centres = []
     for i in range(len(labels)):
         x = left + slot * i + slot * 0.15
-        centres.append(left + slot * (i + 0.5))
         base = top + plot_h
         for name, values in series.items():
             h = plot_h * values[i] / top_value
@@ -149,10 +153,7 @@ def line_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], tit
                partial: Sequence[bool] = ()) -> str:
     """One line per series over the labels, with a dot per point; partial weeks on a shaded band."""
     left, right, bottom = 40, 24, 22
-    rows = _legend_rows(list(series), left, width - right)
-    top = 12 + LEGEND_ROW * len(rows)
-    height += top - 24
-    plot_w, plot_h = width - left - right, height - top - bottom
+    rows, top, height, plot_w, plot_h = _frame(list(series), width, height, left, right, bottom)
     top_value = _nice_max(max((max(v, default=0) for v in series.values()), default=0))
     colours = dict(colours or colour_map(list(series)))
     parts = _open(width, height, title)
