@@ -8,11 +8,12 @@ from operator import add
 from typing import Mapping, Sequence
 
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, NORM
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from causa.nlp.cues import DocSignals, LanguageResources, SignalMatcher
 from causa.nlp.taxonomy import OTHER_LANGUAGE, SUPPORTED_LANGUAGES
-from causa.nlp.text import KEY_CACHE_SIZE, build_pipeline, strip_accents
+from causa.nlp.text import KEY_CACHE_SIZE, build_pipeline, stop_words_of, strip_accents
 
 PIPE_BATCH_SIZE = 1000
 KEPT_PUNCTUATION = ("!", "?")
@@ -50,17 +51,35 @@ class TextAnalyser:
         resources: Mapping[str, LanguageResources],
         lemma_tables: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        tables = lemma_tables or {}
-        self.pipelines = {lang: build_pipeline(lang, tables.get(lang)) for lang in [*resources, OTHER_LANGUAGE]}
-        self.matchers = {lang: SignalMatcher(self.pipelines[lang], res) for lang, res in resources.items()}
+        self.resources = dict(resources)
+        self.lemma_tables = dict(lemma_tables or {})
+        self.languages = (*self.resources, OTHER_LANGUAGE)
+        """The languages with a pipeline: those with resources, then `other` (the multi-language tokenizer)."""
+        self._pipelines: dict[str, Language] = {}
+        self._matchers: dict[str, SignalMatcher | None] = {}
         self._stop_words: dict[str, frozenset[str]] = {}
         self._key_texts: dict[int, str] = {}
+
+    def pipeline(self, lang: str) -> Language:
+        """The spaCy pipeline of a language (`other`'s for a language without one), built on first use."""
+        if lang not in self.languages:
+            lang = OTHER_LANGUAGE
+        if lang not in self._pipelines:
+            self._pipelines[lang] = build_pipeline(lang, self.lemma_tables.get(lang))
+        return self._pipelines[lang]
+
+    def matcher(self, lang: str) -> SignalMatcher | None:
+        """The cue and lexicon matcher of a language with resources, built on first use; None for others."""
+        if lang not in self._matchers:
+            res = self.resources.get(lang)
+            self._matchers[lang] = SignalMatcher(self.pipeline(lang), res) if res is not None else None
+        return self._matchers[lang]
 
     def stop_words(self, lang: str) -> frozenset[str]:
         """spaCy's stop words of the language, lower case, also without accents (every language's for other)."""
         if lang not in self._stop_words:
-            languages = [lang] if lang in self.pipelines and lang != OTHER_LANGUAGE else list(self.pipelines)
-            words = {word.lower() for name in languages for word in self.pipelines[name].Defaults.stop_words}
+            languages = [lang] if lang in self.resources else list(self.languages)
+            words = {word.lower() for name in languages for word in stop_words_of(name)}
             self._stop_words[lang] = frozenset(words | {strip_accents(word) for word in words})
         return self._stop_words[lang]
 
@@ -72,8 +91,8 @@ class TextAnalyser:
         for index, lang in enumerate(languages):
             by_language.setdefault(lang if lang in SUPPORTED_LANGUAGES else OTHER_LANGUAGE, []).append(index)
         for lang, indices in by_language.items():
-            nlp = self.pipelines.get(lang) or self.pipelines[OTHER_LANGUAGE]
-            matcher = self.matchers.get(lang)
+            nlp = self.pipeline(lang)
+            matcher = self.matcher(lang)
             docs = nlp.pipe((texts[i] for i in indices), batch_size=PIPE_BATCH_SIZE)
             for index, doc in zip(indices, docs):
                 results[index] = self._analysed(doc, texts[index], languages[index], matcher)

@@ -229,7 +229,7 @@ class FeedbackModel(BaseEstimator):
         """Per language, only the lemma entries that lead to a key the model knows (features, cues, lexicon)."""
         useful = {term for term in self.featurizer_.words_.vocabulary_ if " " not in term}
         for lang, res in self.resources.items():
-            nlp = analyser.pipelines[lang]
+            nlp = analyser.pipeline(lang)
             phrases = [p for values in [*res.cues.values(), *res.lexicon.values()] for p in values if isinstance(p, str)]
             useful.update(token.norm_ for doc in nlp.pipe(phrases) for token in doc)
         given = self.lemma_tables or {}

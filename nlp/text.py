@@ -174,6 +174,12 @@ def build_pipeline(lang: str, lemmas: Mapping[str, str] | None = None) -> Langua
     return nlp
 
 
+def stop_words_of(lang: str) -> frozenset[str]:
+    """spaCy's stop words of a supported language (the multi-language tokenizer's for another one)."""
+    spacy_lang = lang if lang in SUPPORTED_LANGUAGES else TOKENIZER_FOR_OTHER
+    return frozenset(spacy.util.get_lang_class(spacy_lang).Defaults.stop_words)
+
+
 def pruned_lemma_table(lang: str, useful_keys: set[str], lemmas: Mapping[str, str] | None = None) -> dict[str, str]:
     """The entries of the lemma table (None: the full one) that change a token's key to one of `useful_keys`.
 

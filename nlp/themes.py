@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from causa.nlp.analysis import AnalysedText, TextAnalyser
 from causa.nlp.taxonomy import SUPPORTED_LANGUAGES
+from causa.nlp.text import stop_words_of
 
 PLACEHOLDER_KEYS = frozenset({"<num>", "<url>", "<user>", "!", "?"})
 
@@ -39,10 +40,9 @@ def stop_keys(analyser: TextAnalyser, languages: Sequence[str] = SUPPORTED_LANGU
 def _stop_keys(analyser: TextAnalyser, languages: tuple[str, ...]) -> frozenset[str]:
     keys: set[str] = set(PLACEHOLDER_KEYS)
     for lang in languages:
-        nlp = analyser.pipelines.get(lang)
-        if nlp is None:
+        if lang not in analyser.languages:
             continue
-        words = sorted(nlp.Defaults.stop_words)
+        words = sorted(stop_words_of(lang))
         for item in analyser.analyse(words, [lang] * len(words)):
             keys.update(item.keys.split())
     return frozenset(keys)
