@@ -13,9 +13,8 @@ from importlib import resources
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
-import snowballstemmer
-from snowballstemmer.basestemmer import BaseStemmer
 import spacy
+import Stemmer
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.lookups import Lookups, Table
@@ -85,10 +84,10 @@ class TokenKeyer:
             return plain
         return self._thread_stemmer().stemWord(plain)
 
-    def _thread_stemmer(self) -> BaseStemmer:
+    def _thread_stemmer(self) -> Stemmer.Stemmer:
         stemmer = getattr(self._stemmers, "stemmer", None)
         if stemmer is None:
-            stemmer = self._stemmers.stemmer = snowballstemmer.stemmer(STEMMER_NAMES[self.lang])
+            stemmer = self._stemmers.stemmer = Stemmer.Stemmer(STEMMER_NAMES[self.lang])
         return stemmer
 
     def set_keys(self, doc: Doc) -> Doc:
