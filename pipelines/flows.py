@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cache, partial
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 import pyarrow as pa
 from prefect import Task, flow, get_run_logger, task
@@ -54,6 +54,8 @@ class SourceOutcome:
     quarantined: int = 0
     stored: int = 0
     changed: int = 0
+    responses_dropped: int = 0
+    """Items kept without a response time because their responded_at was unusable (see validation)."""
     error: str | None = None
     dates: set[date] = field(default_factory=set)
     commit: Callable[[], None] | None = field(default=None, repr=False)
@@ -186,8 +188,11 @@ def write(staged: StagedNight) -> tuple[int, set[date]]:
 
 
 @task(cache_policy=NO_CACHE)
-def summarise(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
-    """Recomputes daily_summary for the dates this run touched; returns how many dates' summaries changed.
+def summarise(
+    lake: Lake, days: set[date], causes: tuple[str, ...], csi_weights: Mapping[str, float] | None = None
+) -> int:
+    """Recomputes daily_summary for the dates this run touched (the CSI under `csi_weights`, [metrics.csi]); returns
+    how many dates' summaries changed.
 
     Each date's summary is replaced whole, so a group left without items (an item moved to another date, or now
     in another language) disappears, and a date left without items has no summary.
@@ -195,7 +200,8 @@ def summarise(lake: Lake, days: set[date], causes: tuple[str, ...]) -> int:
     spec = daily_summary_spec(causes)
     changed = 0
     for day in sorted(days):  # one day at a time: memory holds one day's columns
-        rows = daily_summary(lake.read(FEEDBACK, [day], FEEDBACK_COLUMNS), lake.read(SCORED, [day], SCORED_COLUMNS), causes)
+        feedback, scored = lake.read(FEEDBACK, [day], FEEDBACK_COLUMNS), lake.read(SCORED, [day], SCORED_COLUMNS)
+        rows = daily_summary(feedback, scored, causes, csi_weights)
         table = spec.schema.empty_table() if rows.empty else pa.Table.from_pandas(rows, preserve_index=False)
         changed += lake.overwrite(spec, day, table)
     return changed
@@ -327,6 +333,7 @@ def stream_source(
         outcome.extracted += len(records)
         candidates, rejected = validate(quote(records), source, run_date)
         outcome.quarantined += len(rejected)
+        note_dropped_responses(outcome, candidates)
         staged.quarantine.add(quarantine_rows(rejected, run_id), pa.array([run_date] * len(rejected), pa.date32()))
         batch = prepare(quote(candidates), settings.author_salt, run_id, repeats)
         in_flight.append(score.submit(batch, model_version, run_id, settings.registry_root, settings.model_tier))
@@ -335,6 +342,15 @@ def stream_source(
     while in_flight:
         stage_scored(staged, outcome, in_flight.popleft())
     return connector.checkpoint()
+
+
+def note_dropped_responses(outcome: SourceOutcome, candidates: list[Candidate]) -> None:
+    """Counts the batch's items kept without their unusable responded_at, and logs how many with the first reason."""
+    problems = [candidate.response_problem for candidate in candidates if candidate.response_problem is not None]
+    if problems:
+        outcome.responses_dropped += len(problems)
+        get_run_logger().warning("source %s: %d items kept without a response time (unusable responded_at), e.g. %s",
+                                 outcome.source, len(problems), problems[0])
 
 
 def stage_scored(staged: StagedNight, outcome: SourceOutcome, scoring: PrefectFuture) -> None:
@@ -399,7 +415,7 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         )
         moved_from = lake.moved_from()  # also dates a killed run moved items away from
         touched = set().union(moved_from, *(o.dates for o in outcomes))
-        summarise(lake, touched, model.causes)
+        summarise(lake, touched, model.causes, settings.csi_weights)
         find_alerts(lake, touched, model.causes)
         lake.clear_moved_from(moved_from | touched)
         for outcome in outcomes:

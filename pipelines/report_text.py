@@ -19,6 +19,8 @@ def run_summary_text(result: RunResult) -> str:
     lines = [f"run {result.run_id}: {result.status} (model {result.model_version})"]
     for outcome in result.outcomes:
         detail = f"  {outcome.source}: {outcome.extracted} read, {outcome.stored} stored, {outcome.quarantined} quarantined"
+        if outcome.responses_dropped:
+            detail += f", {outcome.responses_dropped} without a response time (unusable responded_at)"
         lines.append(detail + (f", FAILED: {outcome.error}" if outcome.error else ""))
     if isinstance(result.lake_root, RemotePath):
         return "\n".join(lines + remote_lake_lines(result.lake_root)) + "\n"

@@ -51,6 +51,7 @@ from causa.pipelines.errors import PipelineError
 from causa.storage.filesystem import OPTION_SCHEMES, LakeLocationError, RemotePath, is_remote
 from causa.storage.layout import models_dir
 from causa.storage.schemas import CHANNELS
+from causa.storage.service_metrics import CSI_ANSWERS
 
 SAMPLE_PREFIX = "sample:"
 DEFAULT_CONFIG_NAME = "causa.toml"
@@ -213,6 +214,33 @@ class ReportSettings(Table):
     """en, pt, es, ro or ru: the nightly report's words and the default of `causa report --locale`."""
 
 
+def _csi_weights(value: Any) -> Mapping[str, float]:
+    """Positive weights of known survey answers, divided by their sum (so that they sum to 1)."""
+    if not isinstance(value, Mapping) or not value:
+        raise wrong(f"must be a table of weights such as {{ csat = 0.5, nps = 0.3, ces = 0.2 }}, got {value!r}")
+    unknown = sorted(name for name in value if name not in CSI_ANSWERS)
+    if unknown:
+        raise note(f"unknown answers {unknown}; the index weighs {list(CSI_ANSWERS)}")
+    for name, weight in value.items():
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight < float("inf"):
+            raise wrong(f"must be a number above 0, got {weight!r}", key=name)
+    total = float(sum(value.values()))
+    return {name: float(value[name]) / total for name in CSI_ANSWERS if name in value}
+
+
+class CsiSettings(Table):
+    """[metrics.csi]: the customer satisfaction index, a weighted mean of survey answers each put on 0-100."""
+
+    weights: Annotated[Mapping[str, float], BeforeValidator(_csi_weights)]
+    """Answer -> weight (csat, nps, ces); positive, relative: each is divided by their sum."""
+
+
+class MetricsSettings(Table):
+    """[metrics]: metrics computed from the configuration; none by default."""
+
+    csi: CsiSettings | None = None
+
+
 class FieldMapping(Table):
     """[sources.fields]: the source's field holding each item field; id, text and created_at are required.
 
@@ -230,6 +258,8 @@ class FieldMapping(Table):
     nps: OptionalText = None
     csat: OptionalText = None
     ces: OptionalText = None
+    responded_at: OptionalText = None
+    """When the item was first answered (same time formats as created_at): gives its response time."""
 
     def get(self, name: str, default: str | None = None) -> str | None:
         value = getattr(self, name, None) if name in type(self).model_fields else None
@@ -366,6 +396,7 @@ class ConfigFile(Table):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     run: RunSettings = Field(default_factory=RunSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     sources: Annotated[tuple[SourceSettings, ...], BeforeValidator(_source_list)] = Field((), validate_default=True)
 
     @model_validator(mode="after")
@@ -408,6 +439,8 @@ class Settings:
     """Folder that relative source paths are taken from."""
     report_locale: str = "en"
     """The language of the report's words ([report] locale)."""
+    csi_weights: Mapping[str, float] | None = None
+    """[metrics.csi] weights, summing to 1; None when the index is not configured."""
 
     @property
     def registry_root(self) -> Path:
@@ -475,6 +508,7 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         config_path=config_path,
         base_dir=base,
         report_locale=config.report.locale,
+        csi_weights=config.metrics.csi.weights if config.metrics.csi is not None else None,
     )
 
 
@@ -516,7 +550,7 @@ def default_lock_dir(root: RemotePath) -> Path:
 
 # -- pydantic's errors as settings errors ------------------------------------------------------------------------
 
-TOP_TABLES = ("lake", "model", "privacy", "run", "report")
+TOP_TABLES = ("lake", "model", "privacy", "run", "report", "metrics")
 
 
 def _described(error: ValidationError, raw: Mapping[str, Any]) -> list[str]:

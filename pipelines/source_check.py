@@ -96,9 +96,11 @@ def format_check(check: SourceCheck, source: SourceSettings, show: int) -> str:
         mapped = {
             "id": item.source_item_id, "created_at": item.created_at.isoformat(), "channel": item.channel,
             "rating": item.rating, "product": item.product, "language": item.language_hint,
-            "nps": item.nps, "csat": item.csat, "ces": item.ces,
+            "nps": item.nps, "csat": item.csat, "ces": item.ces, "response_seconds": item.response_seconds,
         }
         lines.append("      " + " ".join(f"{key}={value}" for key, value in mapped.items() if value is not None)
                      + (" author=(given)" if item.author else ""))
+        if item.response_problem:
+            lines.append(f"      kept without a response time: {item.response_problem}")
         lines.append(f"      text={shown!r}")
     return "\n".join(lines) + "\n"

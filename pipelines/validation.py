@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -43,6 +44,14 @@ def validate_records(
             candidate = map_record(data, source)
             if latest is not None and candidate.created_at > latest:
                 raise InvalidRecord(f"created_at {candidate.created_at.isoformat()} is after the run date {run_date}")
+            if latest is not None and candidate.response_seconds is not None:
+                responded_at = candidate.created_at + timedelta(seconds=candidate.response_seconds)
+                if responded_at > latest:
+                    candidate = replace(candidate, response_seconds=None, response_problem=(
+                        f"responded_at {responded_at.isoformat()} (field {source.fields['responded_at']!r}) is after "
+                        f"the run date {run_date}"))
+            if candidate.response_problem is not None:
+                candidate = replace(candidate, response_problem=f"{record.origin}: {candidate.response_problem}")
             good.append(candidate)
         except Exception as error:  # one bad record never stops the run: it goes to quarantine with the reason
             if not isinstance(error, InvalidRecord):
@@ -112,6 +121,7 @@ def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
         raise InvalidRecord(f"channel {channel!r} is not one of {list(CHANNELS)}")
     rating = _rating(data, source)
     scores = {name: _bounded_int(data, source, name) for name in SCORE_RANGES}
+    response_seconds, response_problem = _response_time(data, source, created_at)
     return Candidate(
         source=source.name,
         source_item_id=item_id,
@@ -126,11 +136,37 @@ def map_record(data: dict[str, Any], source: SourceSettings) -> Candidate:
         product=_optional_text(data.get(fields["product"])) if "product" in fields else None,
         author=_optional_text(data.get(fields["author"])) if "author" in fields else None,
         language_hint=_optional_text(data.get(fields["language"])) if "language" in fields else None,
+        response_seconds=response_seconds,
+        response_problem=response_problem,
     )
 
 
-def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
-    """A timestamp in UTC from ISO 8601 text, a datetime or epoch seconds; naive times are in the source's zone."""
+def _response_time(
+    data: dict[str, Any], source: SourceSettings, created_at: datetime
+) -> tuple[float | None, str | None]:
+    """Seconds from created_at to the mapped responded_at, or None with the reason when that value is unusable
+    (unreadable, or before created_at): the item itself is good, only its response time is left out. An empty
+    responded_at is an item not answered yet: no time, no problem."""
+    name = source.fields.get("responded_at")
+    if name is None:
+        return None, None
+    value = data.get(name)
+    if _optional_text(value) is None:
+        return None, None
+    try:
+        responded_at = parse_timestamp(value, source.timezone, name, role="responded_at")
+    except InvalidRecord as error:
+        return None, str(error)
+    if responded_at < created_at:
+        return None, (f"responded_at {responded_at.isoformat()} (field {name!r}) is before created_at "
+                      f"{created_at.isoformat()}")
+    return (responded_at - created_at).total_seconds(), None
+
+
+def parse_timestamp(value: Any, zone_name: str, field_name: str, role: str = "created_at") -> datetime:
+    """A timestamp in UTC from ISO 8601 text, a datetime or epoch seconds; naive times are in the source's zone.
+
+    `role` is the item field the value is mapped to (created_at, responded_at), named in the errors."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
@@ -139,7 +175,7 @@ def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
         try:
             parsed = datetime.fromtimestamp(float(value), tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
-            raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}") from None
+            raise InvalidRecord(f"{role} (field {field_name!r}) is out of range: {value!r}") from None
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -147,17 +183,17 @@ def parse_timestamp(value: Any, zone_name: str, field_name: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidRecord(f"created_at (field {field_name!r}) is not a valid ISO 8601 time: {value!r}") from None
+            raise InvalidRecord(f"{role} (field {field_name!r}) is not a valid ISO 8601 time: {value!r}") from None
     else:
-        raise InvalidRecord(f"missing or invalid created_at (field {field_name!r}): {_show(value)}")
+        raise InvalidRecord(f"missing or invalid {role} (field {field_name!r}): {_show(value)}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone_name))
     try:
         parsed = parsed.astimezone(timezone.utc)
     except (OverflowError, ValueError):
-        raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}") from None
+        raise InvalidRecord(f"{role} (field {field_name!r}) is out of range: {value!r}") from None
     if not 1990 <= parsed.year <= 2100:
-        raise InvalidRecord(f"created_at (field {field_name!r}) is out of range: {value!r}")
+        raise InvalidRecord(f"{role} (field {field_name!r}) is out of range: {value!r}")
     return parsed
 
 

@@ -41,6 +41,10 @@ class Candidate:
     product: str | None
     author: str | None
     language_hint: str | None
+    response_seconds: float | None = None
+    """Seconds from created_at to the first response, when the source maps responded_at and it is usable."""
+    response_problem: str | None = None
+    """Why a mapped responded_at was left out (the item is kept without a response time)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def prepare_feedback(
                 "nps": item.nps,
                 "csat": item.csat,
                 "ces": item.ces,
+                "response_seconds": item.response_seconds,
                 "product": item.product,
                 "author_hash": hashed,
                 "run_id": run_id,

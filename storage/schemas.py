@@ -112,6 +112,12 @@ FEEDBACK = TableSpec(
             column("nps", pa.int8(), "Net Promoter answer 0-10, when mapped"),
             column("csat", pa.int8(), "CSAT answer 1-5, when mapped"),
             column("ces", pa.int8(), "Customer Effort answer 1-7, when mapped"),
+            column(
+                "response_seconds",
+                pa.float64(),
+                "seconds from created_at to the first response (the mapped responded_at); null when not mapped, not "
+                "answered yet, or the responded_at was unusable (unreadable, before created_at, after the run date)",
+            ),
             column("product", pa.string(), "product or service, when mapped"),
             column(
                 "author_hash",
@@ -204,6 +210,20 @@ def daily_summary_spec(causes: Sequence[str] = DEFAULT_CAUSES) -> TableSpec:
         column("n_csat", pa.int64(), f"CSAT answers behind csat_pct {NO_ANSWERS}"),
         column("n_nps", pa.int64(), f"NPS answers behind nps {NO_ANSWERS}"),
         column("n_ces", pa.int64(), f"CES answers behind ces_avg {NO_ANSWERS}"),
+        column("n_responded", pa.int64(), f"items with a response time (feedback.response_seconds) {NO_ANSWERS}"),
+        column(
+            "response_p50_s",
+            pa.float64(),
+            "median response time in seconds (linear interpolation between the closest ranks)",
+        ),
+        column("response_p90_s", pa.float64(), "90th percentile of the response time in seconds (interpolated likewise)"),
+        column("n_csi", pa.int64(), "items with at least one answer the CSI weighs (0 when [metrics.csi] is not set)"),
+        column(
+            "csi",
+            pa.float64(),
+            "mean customer satisfaction index 0-100: per item, the [metrics.csi] weighted mean of its answers on "
+            "0-100 (csat (x - 1) * 25, nps x * 10, ces (7 - x) * 100 / 6), over the weighed answers it has",
+        ),
         VERSION,
     ]
     return TableSpec(

@@ -36,9 +36,12 @@ ITEM_SAMPLE_ROWS = 20_000
 """Items behind cause impact, themes and evidence examples: an even sample of the period when it holds more.
 Counts, shares and alerts come from daily_summary, which covers every item."""
 SCORED_ITEM_COLUMNS = ("feedback_id", "sentiment", "causes", "cause_scores", "evidence")
-METRIC_COUNTS = {"rating": "n_rated", "csat": "n_csat", "nps": "n_nps", "ces": "n_ces"}
+METRIC_COUNTS = {"rating": "n_rated", "csat": "n_csat", "nps": "n_nps", "ces": "n_ces", "csi": "n_csi",
+                 "response": "n_responded"}
 """Each service metric and the daily_summary count of the inputs behind it: a metric is collected when that count
 is above 0 somewhere in the period."""
+RESPONSE_CAUSE = "delay"
+"""The cause response times are shown beside, per channel and week."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ class ReportData:
     not_collected: tuple[str, ...] = ()
     """Metrics (METRIC_COUNTS keys) that no source gives in the period: left out of the KPIs and the impact."""
     provenance: Provenance | None = None
+    response_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per channel and week: n_responded, response_p50_s, response_p90_s, n_feedback and, when the taxonomy has
+    the RESPONSE_CAUSE, its count `cause`; empty when no source gives response times in the period."""
 
     @property
     def partial_weeks(self) -> list[bool]:
@@ -183,7 +189,40 @@ def build_report_data(
         evidence=evidence_examples(items, causes),
         not_collected=not_collected,
         provenance=provenance(lake, days),
+        response_weekly=(pd.DataFrame() if "response" in not_collected
+                         else response_weekly(lake, days, summary, channels, weeks, causes)),
     )
+
+
+def response_weekly(lake: Lake, days: Sequence[date], summary: pd.DataFrame, channels: Sequence[str],
+                    weeks: Sequence[date], causes: Sequence[str]) -> pd.DataFrame:
+    """Per channel and week of the period: the items with a response time and its median and 90th percentile in
+    seconds (exact, from the feedback rows, read a day at a time), beside the week's items and RESPONSE_CAUSE
+    complaints (from `summary`, daily_summary rows with their week)."""
+    parts = []
+    for day in days:
+        rows = lake.read(FEEDBACK, [day], ["channel", "response_seconds"])
+        rows = rows.filter(pc.is_valid(rows["response_seconds"]))
+        if rows.num_rows:
+            parts.append(rows.drop_columns("created_date").to_pandas().assign(week=week_of(day)))
+    times = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"channel": pd.Series(dtype=str), "response_seconds": pd.Series(dtype=float), "week": pd.Series(dtype=object)})
+    by_group = times.groupby(["channel", "week"])["response_seconds"]
+    index = pd.MultiIndex.from_product([list(channels), list(weeks)], names=["channel", "week"])
+    table = pd.DataFrame({
+        "n_responded": by_group.count(),
+        "response_p50_s": by_group.quantile(0.5),
+        "response_p90_s": by_group.quantile(0.9),
+    }).reindex(index)
+    table["n_responded"] = table["n_responded"].fillna(0).astype("int64")
+    counted = {"n_feedback": "n_feedback"}
+    if RESPONSE_CAUSE in causes:
+        counted["cause"] = f"cause_{RESPONSE_CAUSE}"
+    sums = summary.groupby(["channel", "week"])[list(counted.values())].sum().rename(
+        columns={column: name for name, column in counted.items()})
+    for name in counted:
+        table[name] = sums[name].reindex(index).fillna(0).astype("int64")
+    return table.reset_index()
 
 
 def provenance(lake: Lake, days: Sequence[date]) -> Provenance:
@@ -242,6 +281,7 @@ def aggregate_metrics(summary: pd.DataFrame, causes: Sequence[str]) -> dict[str,
         "csat_pct": weighted("csat_pct", "n_csat"),
         "nps": weighted("nps", "n_nps"),
         "ces_avg": weighted("ces_avg", "n_ces"),
+        "csi": weighted("csi", "n_csi"),
     }
     for cause in causes:
         metrics[f"cause_{cause}_pct"] = 100.0 * float(summary[f"cause_{cause}"].sum()) / n if n else None
@@ -255,6 +295,7 @@ KPI_UNITS = (
     ("csat_pct", "csat", "%", True),
     ("nps", "nps", "", True),
     ("ces_avg", "ces", "", False),
+    ("csi", "csi", "", True),
 )
 """Each headline KPI: its name, the metric it needs collected (None: always shown), its unit, whether up is good."""
 

@@ -9,7 +9,7 @@ from typing import Iterable
 import pandas as pd
 
 from causa.storage.report import svg
-from causa.storage.report.data import KPI_WINDOW_DAYS, EvidenceExample, Kpi, Provenance, ReportData
+from causa.storage.report.data import KPI_WINDOW_DAYS, RESPONSE_CAUSE, EvidenceExample, Kpi, Provenance, ReportData
 from causa.storage.report.words import DEFAULT_LOCALE, Words, words_for
 from causa.storage.alerts import DEFAULT_RULE
 
@@ -41,6 +41,17 @@ def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
     if float(value).is_integer() and digits == 0:
         return f"{int(value)}{unit}"
     return f"{value:.{digits}f}{unit}"
+
+
+def duration(seconds: float | None, words: Words) -> str:
+    """A response time in the unit that reads best: seconds under 2 minutes, minutes under 2 hours, hours under 2
+    days, else days."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "n/a"
+    for unit, size, limit, digits in (("s", 1, 120, 0), ("min", 60, 7200, 0), ("h", 3600, 172_800, 1)):
+        if seconds < limit:
+            return f"{fmt(seconds / size, digits)} {words('unit_' + unit)}"
+    return f"{fmt(seconds / 86_400, 1)} {words('unit_d')}"
 
 
 def _attr(value: float | None) -> str:
@@ -160,10 +171,43 @@ def _causes(data: ReportData, words: Words) -> str:
             f'<div data-channel="{escape(channel)}"><h3 class="muted">{escape(name)}</h3>'
             + svg.line_chart(_week_labels(data, words), named, words("causes_chart", channel=name), width=520,
                              colours=colours, partial=data.partial_weeks)
+            + _response_table(data, channel, words)
             + "</div>"
         )
+    note = escape(words("causes_note"))
+    if not data.response_weekly.empty:
+        note += f" {escape(words('response_note'))}"
     return _section("causes", words("sec_causes"), f'<div class="grid2">{"".join(charts)}</div>',
-                    escape(words("causes_note")) + _partial_note(data, words))
+                    note + _partial_note(data, words))
+
+
+def _response_table(data: ReportData, channel: str, words: Words) -> str:
+    """The channel's response time per week (items with one, median, 90th percentile) beside its delay complaints;
+    nothing when no source gives response times in the period."""
+    if data.response_weekly.empty:
+        return ""
+    weeks = data.response_weekly[data.response_weekly["channel"] == channel]
+    with_cause = "cause" in weeks.columns
+    labels = dict(zip(data.weeks, _week_labels(data, words)))
+    rows = []
+    for r in weeks.itertuples(index=False):
+        cause = (f'<td class="n">{escape(words("items_of", count=r.cause, n=r.n_feedback))}</td>' if with_cause else "")
+        rows.append(
+            f'<tr data-response-week="{r.week}" data-channel="{escape(channel)}" data-n-responded="{r.n_responded}" '
+            f'data-p50="{_attr(r.response_p50_s)}" data-p90="{_attr(r.response_p90_s)}"'
+            + (f' data-cause-count="{r.cause}"' if with_cause else "")
+            + f'><td>{escape(labels.get(r.week, str(r.week)))}</td><td class="n">{r.n_responded}</td>'
+            f'<td class="n">{escape(duration(r.response_p50_s, words))}</td>'
+            f'<td class="n">{escape(duration(r.response_p90_s, words))}</td>{cause}</tr>'
+        )
+    columns = [("col_week", ""), ("col_responded", "n"), ("col_response_p50", "n"), ("col_response_p90", "n")]
+    if with_cause:
+        columns.append(("col_delay_items", "n"))
+    head = _head(words, *columns)
+    caption = escape(words("response_caption", cause=words.named("cause", RESPONSE_CAUSE)))
+    return (f'<table data-response-channel="{escape(channel)}"><caption class="muted">{caption}</caption>{head}'
+            f'{"".join(rows)}</table>')
+
 
 
 def _alerts(data: ReportData, words: Words) -> str:

@@ -278,19 +278,21 @@ def test_metrics_no_source_gives_are_said_once_and_shown_nowhere(night: Path, pa
     start, end = period(night)
     with duckdb.connect() as db:
         counts = db.execute(
-            f"select sum(n_rated), sum(n_csat), sum(n_nps), sum(n_ces) from {table(night, 'daily_summary')}"
-            f" where created_date between date '{start}' and date '{end}'"
+            f"select sum(n_rated), sum(n_csat), sum(n_nps), sum(n_ces), sum(n_csi), sum(n_responded)"
+            f" from {table(night, 'daily_summary')} where created_date between date '{start}' and date '{end}'"
         ).fetchall()[0]
-    collected = dict(zip(("rating", "csat", "nps", "ces"), (n > 0 for n in counts)))
+    collected = dict(zip(("rating", "csat", "nps", "ces", "csi", "response"), (n > 0 for n in counts)))
     missing = [metric for metric, is_collected in collected.items() if not is_collected]
     assert missing, "the sample has metrics no source gives"
-    kpi_of = {"rating": "avg_rating", "csat": "csat_pct", "nps": "nps", "ces": "ces_avg"}
+    kpi_of = {"rating": "avg_rating", "csat": "csat_pct", "nps": "nps", "ces": "ces_avg", "csi": "csi"}
     kpis = {e["data-kpi"] for e in page.with_attr("data-kpi")}
     impact = {e["data-metric"] for e in page.with_attr("data-metric")}
     for metric, is_collected in collected.items():
-        assert (kpi_of[metric] in kpis) == is_collected, metric
-        if metric != "ces":
+        if metric in kpi_of:
+            assert (kpi_of[metric] in kpis) == is_collected, metric
+        if metric in ("rating", "csat", "nps"):
             assert (metric in impact) == is_collected, metric
+    assert bool(page.with_attr("data-response-week")) == collected["response"]
     said = [e["data-not-collected"] for e in page.with_attr("data-not-collected")]
     assert said == [",".join(missing)]
     assert "n/a" not in " ".join(page.sections["kpis"])

@@ -180,3 +180,35 @@ def test_source_fields_read_like_a_mapping_of_the_mapped_fields() -> None:
     assert "text" in fields and "rating" not in fields and "colour" not in fields
     with pytest.raises(KeyError):
         fields["rating"]
+
+
+def test_csi_weights_are_read_relative_to_their_sum(tmp_path: Path) -> None:
+    config = tmp_path / "causa.toml"
+    config.write_text('[metrics.csi]\nweights = { csat = 5, nps = 3, ces = 2 }\n[[sources]]\nname = "r"\nkind = "files"\n'
+                      'path = "in/*.csv"\nchannel = "survey"\n[sources.fields]\nid = "id"\ntext = "t"\ncreated_at = "c"\n'
+                      'responded_at = "answered"\n')
+    settings = load_settings(config)
+    assert settings.csi_weights == pytest.approx({"csat": 0.5, "nps": 0.3, "ces": 0.2})
+    assert settings.sources[0].fields["responded_at"] == "answered"
+    assert parse_settings({"metrics": {"csi": {"weights": {"nps": 0.25}}}, "sources": [SOURCE]}).csi_weights == {
+        "nps": 1.0}
+    assert parse_settings({"sources": [SOURCE]}).csi_weights is None
+
+
+@pytest.mark.parametrize(
+    ("metrics", "message"),
+    [
+        ({"csi": {"weights": {"csat": 0.5, "effort": 0.5}}},
+         r"^metrics\.csi\.weights: unknown answers \['effort'\]; the index weighs \['csat', 'nps', 'ces'\]$"),
+        ({"csi": {"weights": {"csat": 0.7, "nps": -0.3}}}, r"^metrics\.csi\.weights\.nps must be a number above 0, got -0\.3$"),
+        ({"csi": {"weights": {"csat": 0}}}, r"^metrics\.csi\.weights\.csat must be a number above 0, got 0$"),
+        ({"csi": {"weights": {"csat": "half"}}}, r"^metrics\.csi\.weights\.csat must be a number above 0, got 'half'$"),
+        ({"csi": {"weights": {}}}, r"^metrics\.csi\.weights must be a table of weights such as .*, got \{\}$"),
+        ({"csi": {"fields": {"csat": 1}}}, r"^metrics\.csi: unknown settings \['fields'\]; allowed: \['weights'\]$"),
+        ({"csi": {}}, r"^metrics\.csi\.weights is required$"),
+        ({"nps": {}}, r"^\[metrics\]: unknown settings \['nps'\]; allowed: \['csi'\]$"),
+    ],
+)
+def test_a_wrong_csi_setting_is_named_with_its_bad_value(metrics: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings({"metrics": metrics, "sources": [SOURCE]})

@@ -194,3 +194,18 @@ def test_since_date_overrides_the_watermark(api: FeedbackApi) -> None:
     records = list(HttpSource(source, start).extract())
     assert api.requests[0][1]["since"] == "2026-10-05"
     assert ids(records) == [i["id"] for i in api.items if i["created_at"] >= "2026-10-05"]
+
+
+def test_responded_at_mapped_from_the_api_gives_response_times(api: FeedbackApi) -> None:
+    api.items = make_items(4)
+    answers = ["2026-10-01T00:45:00Z", None, "2026-10-01T13:00:00+03:00", 1790899200]  # epoch: 2026-10-02T00:00Z
+    for item, answered in zip(api.items, answers):
+        item["first_reply"] = answered
+    fields = {"id": "id", "text": "text", "created_at": "created_at", "rating": "stars", "responded_at": "first_reply"}
+    source = http_source(f"{api.base}/page", fields=fields,
+                         pagination={"style": "page", "page_size": 10, "size_param": "per_page"})
+    good, bad = validate_records(list(HttpSource(source).extract()), source, date(2026, 11, 1))
+    # items are written every 7 hours from 2026-10-01T00:00Z; the third (14:00Z) was answered at 10:00Z, before it
+    assert not bad and [c.response_seconds for c in good] == [2700.0, None, None, 3 * 3600.0]
+    assert good[2].response_problem == (f"api:page 1:3: responded_at 2026-10-01T10:00:00+00:00 (field 'first_reply') "
+                                        "is before created_at 2026-10-01T14:00:00+00:00")

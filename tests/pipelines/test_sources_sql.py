@@ -177,3 +177,42 @@ def test_sqlite_missing_table_is_a_source_error(tmp_path: Path) -> None:
 def test_sql_settings_errors_name_the_setting(url: str, column: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         sql_source(url, QUERY, column=column)
+
+
+def test_postgres_responded_at_lands_as_response_seconds_in_the_nightly_flow(postgres, prefect_server, monkeypatch,
+                                                                             tmp_path: Path) -> None:
+    from causa.pipelines.flows import nightly
+
+    engine = create_engine(postgres.url)
+    with engine.begin() as db:
+        db.execute(text("drop table if exists cases"))
+        db.execute(text("create table cases (id serial primary key, body text not null, opened timestamptz not null, "
+                        "first_reply timestamptz)"))
+        opened = datetime(2026, 10, 7, 9, tzinfo=timezone.utc)
+        for body, reply in [("The refund is late", datetime(2026, 10, 7, 9, 20, tzinfo=timezone.utc)),
+                            ("Nobody answers the phone", None),
+                            ("Wrong parcel delivered", datetime(2026, 10, 8, 9, tzinfo=timezone.utc))]:
+            db.execute(text("insert into cases (body, opened, first_reply) values (:b, :o, :r)"),
+                       {"b": body, "o": opened, "r": reply})
+    engine.dispose()
+    monkeypatch.setenv("CAUSA_TEST_PG_URL", postgres.url)
+    config = tmp_path / "causa.toml"
+    config.write_text(
+        '[lake]\nroot = "lake"\n[[sources]]\nname = "cases"\nkind = "sql"\nurl = "${CAUSA_TEST_PG_URL}"\n'
+        'query = "select id, body, \'en\' as lang, opened, first_reply from cases"\nwatermark_column = "opened"\n'
+        'channel = "ticket"\n'
+        '[sources.fields]\nid = "id"\ntext = "body"\nlanguage = "lang"\ncreated_at = "opened"\nresponded_at = "first_reply"\n',
+        encoding="utf-8",
+    )
+    result = nightly(config_path=str(config), run_date=date(2026, 11, 1))
+    assert result.status == "success" and result.outcomes[0].stored == 3
+    lake = tmp_path / "lake"
+    with duckdb.connect() as db:
+        stored = db.execute(f"select source_item_id, response_seconds from read_parquet('{lake}/feedback/*/*.parquet') "
+                            "order by 1").fetchall()
+        [(responded, median, p90)] = db.execute(
+            f"select sum(n_responded), max(response_p50_s), max(response_p90_s) from "
+            f"read_parquet('{lake}/daily_summary/*/*.parquet') where n_responded > 0").fetchall()
+    assert stored == [("1", 1200.0), ("2", None), ("3", 86400.0)]
+    # one summary group (one day, source, channel and language): the median and 90th percentile of 1200 and 86400
+    assert (responded, median, p90) == (2, pytest.approx(43800.0), pytest.approx(1200.0 + 0.9 * 85200.0))

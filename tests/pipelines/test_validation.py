@@ -65,3 +65,43 @@ def test_parse_error_from_the_source_is_rejected() -> None:
 def test_item_after_the_run_date_is_rejected() -> None:
     _, [bad] = validate_records([record(at="2026-10-05T00:00:00Z")], SOURCE, run_date=date(2026, 10, 4))
     assert "after the run date" in bad.reason
+
+
+RESPONDED = SourceSettings(
+    name="tickets",
+    kind="files",
+    path="x",
+    channel="ticket",
+    fields={"id": "rid", "text": "body", "created_at": "at", "responded_at": "answered"},
+    timezone="Europe/Bucharest",
+)
+
+
+def test_responded_at_gives_the_seconds_to_the_first_response_read_like_created_at() -> None:
+    records = [
+        record(rid="1", answered="2026-10-01 15:30:00"),  # naive: Bucharest (UTC+3) time, 12:30 UTC
+        record(rid="2", answered="2026-10-01T10:00:00Z"),  # answered the moment it was written
+        record(rid="3", answered=1790852400),  # epoch seconds: 2026-10-01T11:00:00Z
+        record(rid="4", answered=""),  # not answered yet
+        record(rid="5"),  # no such field in this record
+    ]
+    good, bad = validate_records(records, RESPONDED)
+    assert bad == []
+    assert [c.response_seconds for c in good] == [9000.0, 0.0, 3600.0, None, None]
+    assert [c.response_problem for c in good] == [None] * 5
+
+
+@pytest.mark.parametrize(
+    ("answered", "problem"),
+    [
+        ("2026-10-01T09:59:59Z", "f.csv:2: responded_at 2026-10-01T09:59:59+00:00 (field 'answered') is before "
+                                 "created_at 2026-10-01T10:00:00+00:00"),
+        ("soon", "f.csv:2: responded_at (field 'answered') is not a valid ISO 8601 time: 'soon'"),
+        ("2026-10-09T00:00:00Z", "f.csv:2: responded_at 2026-10-09T00:00:00+00:00 (field 'answered') is after the run "
+                                 "date 2026-10-05"),
+    ],
+)
+def test_an_unusable_responded_at_keeps_the_item_without_a_response_time(answered: str, problem: str) -> None:
+    [good], bad = validate_records([record(answered=answered)], RESPONDED, date(2026, 10, 5))
+    assert bad == [] and good.text == "Late again"
+    assert good.response_seconds is None and good.response_problem == problem

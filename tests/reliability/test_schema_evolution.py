@@ -20,7 +20,7 @@ from causa.storage.summary import daily_summary
 pytestmark = pytest.mark.reliability
 
 OLD_DAY, NEW_DAY = date(2026, 1, 5), date(2026, 11, 5)
-NEW_COLUMNS = ("product", "ces")
+NEW_COLUMNS = ("product", "ces", "response_seconds")
 
 
 def feedback_row(item_id: str, day: date, **extra) -> dict:
@@ -33,7 +33,8 @@ def feedback_row(item_id: str, day: date, **extra) -> dict:
 
 
 def write_old_feedback_partition(lake: Lake) -> None:
-    """A feedback partition as an older causa wrote it: without the `product` and `ces` columns, schema version 0."""
+    """A feedback partition as an older causa wrote it: without the `product`, `ces` and `response_seconds` columns,
+    schema version 0."""
     old_schema = pa.schema([field for field in FEEDBACK.schema if field.name not in NEW_COLUMNS])
     row = feedback_row("old-1", OLD_DAY, schema_version=0)
     path = lake.partition_path(FEEDBACK, OLD_DAY)
@@ -48,7 +49,7 @@ def test_old_partition_without_new_columns_reads_as_nulls_everywhere(tmp_path) -
     lake.upsert(FEEDBACK, new, pa.array([NEW_DAY], type=pa.date32()))
 
     by_lake = {row["feedback_id"]: row for row in lake.read(FEEDBACK).to_pylist()}
-    assert (by_lake["old-1"]["product"], by_lake["old-1"]["ces"]) == (None, None)
+    assert (by_lake["old-1"]["product"], by_lake["old-1"]["ces"], by_lake["old-1"]["response_seconds"]) == (None,) * 3
     assert (by_lake["new-1"]["product"], by_lake["new-1"]["ces"]) == ("router", 3)
 
     with duckdb.connect() as db:
@@ -121,3 +122,33 @@ def test_every_table_carries_the_schema_version() -> None:
     assert {spec.name for spec in specs} >= {"feedback", "scored", "daily_summary", "runs", "quarantine"}
     for spec in specs:
         assert spec.schema.field("schema_version").type == pa.int16(), spec.name
+
+
+SUMMARY_NEW_COLUMNS = ("n_responded", "response_p50_s", "response_p90_s", "n_csi", "csi")
+
+
+def test_summary_partitions_from_before_response_times_and_the_csi_read_as_nulls(tmp_path) -> None:
+    lake = Lake(tmp_path)
+    spec = daily_summary_spec(DEFAULT_CAUSES)
+    old_schema = pa.schema([field for field in spec.schema if field.name not in SUMMARY_NEW_COLUMNS])
+    old = summary_for(OLD_DAY, DEFAULT_CAUSES, ["delay"]).select(old_schema.names).cast(old_schema)
+    path = lake.partition_path(spec, OLD_DAY)
+    path.parent.mkdir(parents=True)
+    pq.write_table(old, path)
+    feedback = pa.Table.from_pylist(
+        [feedback_row("n1", NEW_DAY, response_seconds=60.0, csat=5), feedback_row("n2", NEW_DAY, response_seconds=180.0)],
+        schema=FEEDBACK.schema,
+    ).append_column("created_date", pa.array([NEW_DAY, NEW_DAY], type=pa.date32()))
+    scored = pa.Table.from_pylist([{"feedback_id": key, "sentiment": "neutral", "causes": []} for key in ("n1", "n2")])
+    new = pa.Table.from_pandas(daily_summary(feedback, scored, DEFAULT_CAUSES, {"csat": 1.0}), preserve_index=False)
+    lake.upsert(spec, new, new.column("created_date"))
+
+    rows = {row["created_date"]: row for row in lake.read(spec).to_pylist()}
+    assert [rows[OLD_DAY][name] for name in SUMMARY_NEW_COLUMNS] == [None] * 5 and rows[OLD_DAY]["cause_delay"] == 1
+    assert [rows[NEW_DAY][name] for name in SUMMARY_NEW_COLUMNS] == [2, 120.0, 168.0, 1, 100.0]
+    with duckdb.connect() as db:
+        by_day = db.execute(
+            f"select created_date, n_responded, response_p50_s, csi from read_parquet('{tmp_path}/daily_summary/*/*.parquet',"
+            " hive_partitioning=true, union_by_name=true) order by 1"
+        ).fetchall()
+    assert by_day == [(OLD_DAY, None, None, None), (NEW_DAY, 2, 120.0, 100.0)]
