@@ -170,11 +170,12 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         raise ModelIntegrityError(f"model manifest {path} is not valid JSON: {error}") from error
 
 
-def verify_files(directory: Path, manifest: Mapping[str, Any]) -> None:
-    """Raises ModelIntegrityError naming each file that is missing, extra or changed."""
+def verify_files(directory: Path, manifest: Mapping[str, Any], shown_as: str | None = None) -> None:
+    """Raises ModelIntegrityError naming each file that is missing, extra or changed (and the model's folder, or
+    `shown_as` for a copy of a folder kept elsewhere)."""
     problems = manifest_problems(directory, manifest.get("files", {}))
     if problems:
-        raise ModelIntegrityError(f"model at {directory} failed verification: {', '.join(problems)}")
+        raise ModelIntegrityError(f"model at {shown_as or directory} failed verification: {', '.join(problems)}")
 
 
 def file_hashes(directory: Path) -> dict[str, str]:

@@ -34,7 +34,15 @@ def _ngram_range(text: str) -> tuple[int, int] | None | str:
 
 def _registry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
-    parser.add_argument("--registry", type=Path, help="model registry folder (default: model.registry, else <lake>/models)")
+    parser.add_argument("--registry", type=_registry_location,
+                        help="model registry folder or s3:// URL (default: model.registry, else <lake>/models)")
+
+
+def _registry_location(text: str):
+    """--registry: a local folder, or an object-store URL (endpoint and credentials from the AWS_* variables)."""
+    from causa.storage.filesystem import lake_path
+
+    return lake_path(text)
 
 
 def add_model_choice(parser: argparse.ArgumentParser) -> None:

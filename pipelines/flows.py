@@ -34,7 +34,7 @@ from causa.pipelines.settings import Settings, SourceSettings, load_settings
 from causa.pipelines.sources import Checkpoint, Connector, RawRecord, SourceError, Start, open_source
 from causa.pipelines.validation import validate_records
 from causa.storage.lake import Lake, StagedRows
-from causa.storage.lock import LakeLock
+from causa.storage.object_lock import lake_lock
 from causa.storage.state import StateStore
 from causa.storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCHEMA_VERSION, SCORED, daily_summary_spec
 from causa.storage.summary import FEEDBACK_COLUMNS, SCORED_COLUMNS, daily_summary
@@ -405,7 +405,7 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     scoring_version = resolve_version(settings.model_version, settings.registry_root)
     model, model_version = scoring_model(scoring_version, settings.registry_root)
-    lock = LakeLock(
+    lock = lake_lock(
         settings.lock_root, f"{FLOW_NAME} run {run_id}", settings.lock_wait_seconds, settings.lock_stale_hours * 3600
     )
     with lock:  # one run at a time per lake; a run killed mid-write is completed by the next one

@@ -50,6 +50,7 @@ from causa.pipelines.setting_checks import (
 from causa.pipelines.errors import PipelineError
 from causa.storage.filesystem import OPTION_SCHEMES, LakeLocationError, RemotePath, is_remote
 from causa.storage.layout import models_dir
+from causa.storage.object_lock import conditional_create
 from causa.storage.schemas import CHANNELS
 from causa.storage.service_metrics import CSI_ANSWERS
 
@@ -184,7 +185,16 @@ class ModelSettings(Table):
     tier: Annotated[str, one_of(TIERS)] = "fast"
     """fast, or accurate: fused with the multilingual encoder (about 60 docs/s on two cores; see the README)."""
     registry: OptionalText = None
-    """Folder of the model registry; None means `<lake root>/models`."""
+    """Folder or object-store URL (s3://bucket/prefix) of the model registry; None means `<lake root>/models`."""
+
+    @model_validator(mode="after")
+    def _registry_is_usable(self) -> ModelSettings:
+        if self.registry is not None and is_remote(self.registry):
+            try:
+                RemotePath(self.registry)
+            except LakeLocationError as error:
+                raise note(str(error), key="registry") from None
+        return self
 
 
 class PrivacySettings(Table):
@@ -405,9 +415,6 @@ class ConfigFile(Table):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise note(f"duplicate source names {duplicates}", key="sources")
-        if is_remote(self.lake.root) and self.model.registry is None:
-            raise wrong(f"is remote ({self.lake.root}): set [model] registry to a local folder; "
-                        "the model registry is kept on a local (or mounted) disk only", key="lake.root")
         return self
 
 
@@ -427,7 +434,7 @@ class Settings:
     sources: tuple[SourceSettings, ...]
     model_version: str
     model_tier: str
-    model_registry: Path | None
+    model_registry: Path | RemotePath | None
     author_salt: str
     production: bool
     executor: str
@@ -443,16 +450,20 @@ class Settings:
     """[metrics.csi] weights, summing to 1; None when the index is not configured."""
 
     @property
-    def registry_root(self) -> Path:
-        """Where trained model versions and the promoted pointer live."""
+    def registry_root(self) -> Path | RemotePath:
+        """Where trained model versions and the promoted pointer live (in the bucket too when the lake is remote)."""
         return self.model_registry if self.model_registry is not None else models_dir(self.lake_root)
 
     @property
-    def lock_root(self) -> Path:
-        """Where the run lock file lives: the lake root for a local lake, else `lock_dir` (a local folder)."""
+    def lock_root(self) -> Path | RemotePath:
+        """Where the run lock file lives: the lake root for a local lake; for a remote one `lock_dir` (a local
+        folder) when set, else the lake root when the store can create an object only if absent (S3), else the
+        default local lock folder."""
         if isinstance(self.lake_root, Path):
             return self.lake_root
-        return self.lock_dir if self.lock_dir is not None else default_lock_dir(self.lake_root)
+        if self.lock_dir is not None:
+            return self.lock_dir
+        return self.lake_root if conditional_create(self.lake_root) else default_lock_dir(self.lake_root)
 
 
 def sample_root() -> Path:
@@ -498,7 +509,7 @@ def parse_settings(raw: Mapping[str, Any], config_path: Path | None = None, base
         sources=config.sources,
         model_version=model.version,
         model_tier=model.tier,
-        model_registry=_local_path(model.registry, base),
+        model_registry=_registry_location(model.registry, lake, base),
         author_salt=_author_salt(config.privacy),
         production=config.privacy.production,
         executor=run.executor,
@@ -518,6 +529,15 @@ def _local_path(configured: str | None, base: Path) -> Path | None:
         return None
     path = Path(os.path.expanduser(configured))
     return path if path.is_absolute() else base / path
+
+
+def _registry_location(configured: str | None, lake: LakeSettings, base: Path) -> Path | RemotePath | None:
+    """model.registry as a local folder, or as a RemotePath reached with the lake's storage options when the lake
+    is in an object store too (else the AWS_* variables' endpoint and credentials)."""
+    if configured is None or not is_remote(configured):
+        return _local_path(configured, base)
+    options = _lake_root(lake, base).options if is_remote(lake.root) else {}
+    return RemotePath(configured, options)
 
 
 def _lake_root(lake: LakeSettings, base: Path) -> Path | RemotePath:

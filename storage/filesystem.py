@@ -80,6 +80,10 @@ class RemotePath:
     def __hash__(self) -> int:
         return hash(self.uri)
 
+    def __reduce__(self) -> tuple:
+        """Pickled (e.g. for worker processes) without its filesystem client: the receiver opens its own."""
+        return (RemotePath, (self.uri, self.options))
+
     def __truediv__(self, part: str | os.PathLike[str]) -> RemotePath:
         part = str(part).strip("/")
         if not part:

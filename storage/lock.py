@@ -1,4 +1,5 @@
-"""The lake lock: one run at a time per lake root, with stale-lock recovery."""
+"""The lake lock: one run at a time per lake root, with stale-lock recovery (a lock file in a local folder; see
+causa.storage.object_lock for the same lock as an object in a store)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from types import TracebackType
 
 from causa.errors import EXIT_LOCKED
 from causa.storage.errors import StorageError
+from causa.storage.filesystem import LakePath, RemotePath
 from causa.storage.layout import LOCK_FILE, lock_path
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class LakeLock:
 
     def __init__(
         self,
-        root: str | os.PathLike[str],
+        root: str | os.PathLike[str] | RemotePath,
         purpose: str = "causa run",
         wait_seconds: float = DEFAULT_WAIT_SECONDS,
         stale_after_seconds: float = DEFAULT_STALE_AFTER_SECONDS,
@@ -89,7 +91,7 @@ class LakeLock:
             raise ValueError(f"wait_seconds must be >= 0, got {wait_seconds!r}")
         if stale_after_seconds <= 0:
             raise ValueError(f"stale_after_seconds must be > 0, got {stale_after_seconds!r}")
-        self.root = Path(root)
+        self.root: LakePath = root if isinstance(root, RemotePath) else Path(root)
         self.path = lock_path(self.root)
         self.purpose = purpose
         self.wait_seconds = wait_seconds
@@ -139,7 +141,7 @@ class LakeLock:
             return
         current = self.read_holder()
         if current is not None and current.token == self.holder.token:
-            self.path.unlink(missing_ok=True)
+            self._remove_own()
             logger.info("released lake lock %s", self.path)
         else:
             logger.warning("lake lock %s was taken over by another run; not removing it", self.path)
@@ -147,9 +149,8 @@ class LakeLock:
 
     def read_holder(self) -> LockHolder | None:
         """The current holder, or None when there is no lock file. An unreadable lock file reads as stale."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = self._read_lock()
+        if text is None:
             return None
         try:
             return LockHolder.from_json(text)
@@ -182,6 +183,17 @@ class LakeLock:
             return False
         finally:
             temporary.unlink(missing_ok=True)
+
+    def _read_lock(self) -> str | None:
+        """The lock file's text, or None when there is none."""
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def _remove_own(self) -> None:
+        """Removes the lock file this object holds (checked by the caller)."""
+        self.path.unlink(missing_ok=True)
 
     def _stale_reason(self, holder: LockHolder) -> str | None:
         age = (datetime.now(timezone.utc) - holder.started_at).total_seconds()

@@ -115,7 +115,7 @@ def evaluation_table(registry: ModelRegistry, version: str, labels: Path | None,
                      options: TrainingOptions | None = None) -> tuple[pa.Table, str]:
     """The candidate's held-out rows, or a labelled file given by the user."""
     if labels is None:
-        return pq.read_table(registry.path(version) / HELDOUT_FILE), f"the held-out rows of {version}"
+        return pq.read_table(registry.local_folder(version) / HELDOUT_FILE), f"the held-out rows of {version}"
     rows = rows_from_frame(read_table_file(labels), options or TrainingOptions(), str(labels))
     table = pa.table({
         "text": rows.texts, "language": rows.languages, "sentiment": rows.sentiments,

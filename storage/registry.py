@@ -10,6 +10,11 @@ Layout under the root (by default `<lake root>/models`):
     PROMOTED                  {"version": ..., "action": ..., "user": ..., "at": ..., "reason": ..., "previous": ...},
                               replaced atomically; version "default" after a rollback (the shipped model)
     promotions.jsonl          every promotion and rollback, appended
+
+The root may be a folder in an object store (`s3://bucket/prefix/models`, a RemotePath): the same layout, written
+through causa.storage.filesystem. A new version is staged in a local folder and uploaded file by file, its manifest
+last, so it exists (has a manifest) only once complete. Loading a remote version goes through a hash-verified local
+copy (causa.storage.model_cache).
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from causa.nlp.model_store import MANIFEST_FILE, file_hashes, manifest_problems
+from causa.nlp.model_store import MANIFEST_FILE, ModelIntegrityError, file_hashes, manifest_problems
 from causa.storage.errors import StorageError
-from causa.table_files import write_json_atomically, write_text_atomically
+from causa.storage.filesystem import LakePath, RemotePath, default_scratch, lake_path
+from causa.storage.model_cache import local_copy, registry_cache
+from causa.table_files import json_text, write_json_atomically, write_text_atomically
 
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
@@ -47,7 +54,7 @@ class RegistryError(StorageError, ValueError):
 @dataclass(frozen=True)
 class VersionInfo:
     version: str
-    path: Path
+    path: LakePath
     manifest: dict[str, Any]
     metrics: dict[str, Any]
     promoted: bool
@@ -64,17 +71,33 @@ def check_version_name(version: str) -> str:
 
 
 class ModelRegistry:
-    """Versions of trained models under one root folder."""
+    """Versions of trained models under one root folder, local or in an object store.
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+    `cache_root` is where local copies of remote versions are kept (default: causa.storage.model_cache's).
+    """
 
-    def path(self, version: str) -> Path:
+    def __init__(self, root: str | os.PathLike[str] | RemotePath, cache_root: Path | None = None) -> None:
+        self.root: LakePath = lake_path(root)
+        self.cache_root = cache_root
+
+    @property
+    def remote(self) -> bool:
+        return isinstance(self.root, RemotePath)
+
+    def path(self, version: str) -> LakePath:
         """The folder of an existing version."""
         folder = self.root / check_version_name(version)
         if not (folder / MANIFEST_FILE).is_file():
             known = ", ".join(self.versions()) or "none"
             raise RegistryError(f"model version {version!r} is not in the registry at {self.root} (versions: {known})")
+        return folder
+
+    def local_folder(self, version: str, reuse: bool = True) -> Path:
+        """A local folder holding the version's files to load: its own folder, or for a remote registry a local
+        copy, hash-verified when downloaded and reused while its manifest matches the remote one."""
+        folder = self.path(version)
+        if isinstance(folder, RemotePath):
+            return local_copy(folder, registry_cache(folder.parent, self.cache_root), reuse=reuse)
         return folder
 
     def exists(self, version: str) -> bool:
@@ -92,12 +115,13 @@ class ModelRegistry:
         return [name for _, name in sorted(found)]
 
     def staging(self, version: str) -> Path:
-        """An empty private folder to write a new version into before `register` moves it in place."""
+        """An empty private local folder to write a new version into before `register` moves (or uploads) it."""
         check_version_name(version)
         if self.exists(version):
             raise RegistryError(f"model version {version!r} already exists in {self.root}; choose another --name")
-        self.root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=self.root))
+        parent = self._staging_parent()
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=parent))
 
     def register(
         self,
@@ -106,8 +130,9 @@ class ModelRegistry:
         metadata: Mapping[str, Any],
         metrics: Mapping[str, Any],
         card: str,
-    ) -> Path:
-        """Adds metrics and card to a staged folder, extends its manifest and renames it to `<root>/<version>`."""
+    ) -> LakePath:
+        """Adds metrics and card to a staged folder, extends its manifest and renames (or uploads) it to
+        `<root>/<version>`."""
         check_version_name(version)
         target = self.root / version
         if target.exists():
@@ -120,13 +145,21 @@ class ModelRegistry:
         manifest["version"] = version
         manifest["files"] = file_hashes(staging)
         write_json_atomically(manifest_path, manifest)
-        os.rename(staging, target)
+        if isinstance(target, RemotePath):
+            _upload_folder(staging, target)
+            self.discard(staging)
+        else:
+            os.rename(staging, target)
         return target
 
     def discard(self, staging: Path) -> None:
         """Removes a staged folder that will not be registered."""
-        if staging.parent == self.root and staging.name.startswith(STAGING_PREFIX):
+        if staging.parent == self._staging_parent() and staging.name.startswith(STAGING_PREFIX):
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _staging_parent(self) -> Path:
+        """The registry folder itself when local (so that `register` is one rename), else a local scratch folder."""
+        return default_scratch(self.root) if isinstance(self.root, RemotePath) else self.root
 
     def info(self, version: str) -> VersionInfo:
         folder = self.path(version)
@@ -135,7 +168,14 @@ class ModelRegistry:
         return VersionInfo(version, folder, self._manifest(folder), metrics, self.promoted() == version)
 
     def verify(self, version: str) -> None:
-        """Raises RegistryError naming each file of the version that is missing, extra or changed."""
+        """Raises RegistryError naming each file of the version that is missing, extra or changed (a remote
+        version is downloaded afresh to check it, which also refreshes its local copy)."""
+        if self.remote:
+            try:
+                self.local_folder(version, reuse=False)
+            except ModelIntegrityError as error:
+                raise RegistryError(f"model version {version!r}: {error}") from error
+            return
         folder = self.path(version)
         problems = manifest_problems(folder, self._manifest(folder).get("files", {}))
         if problems:
@@ -172,10 +212,17 @@ class ModelRegistry:
             **({"promoted_at": now} if action == "promote" else {}),
             **(details or {}),
         }
+        line = json.dumps(record, sort_keys=True) + "\n"
+        if isinstance(self.root, RemotePath):
+            (self.root / POINTER_FILE).write_text(json_text(record))
+            history = self.root / HISTORY_FILE
+            earlier = history.read_text(encoding="utf-8") if history.is_file() else ""
+            history.write_text(earlier + line)
+            return record
         self.root.mkdir(parents=True, exist_ok=True)
         write_json_atomically(self.root / POINTER_FILE, record)
         with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as history:
-            history.write(json.dumps(record, sort_keys=True) + "\n")
+            history.write(line)
         return record
 
     def history(self) -> list[dict[str, Any]]:
@@ -185,12 +232,19 @@ class ModelRegistry:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     @staticmethod
-    def _manifest(folder: Path) -> dict[str, Any]:
+    def _manifest(folder: LakePath) -> dict[str, Any]:
         path = folder / MANIFEST_FILE
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except ValueError as error:  # not UTF-8 or not JSON
             raise RegistryError(f"model manifest {path} is not valid JSON: {error}") from error
+
+
+def _upload_folder(staging: Path, target: RemotePath) -> None:
+    """Uploads every file of a staged version, the manifest last: the version exists once its manifest does."""
+    files = sorted(path for path in staging.rglob("*") if path.is_file() and path.name != MANIFEST_FILE)
+    for path in [*files, staging / MANIFEST_FILE]:
+        (target / path.relative_to(staging).as_posix()).write_bytes(path.read_bytes())
 
 
 def os_user() -> str:

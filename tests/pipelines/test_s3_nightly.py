@@ -4,17 +4,22 @@ the report land under s3://bucket/lake; a second identical run writes no object 
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from causa.nlp.model_store import default_model_dir
 from causa.pipelines.flows import nightly
 from causa.pipelines.report_text import run_summary_text
 from causa.pipelines.settings import SettingsError, default_config_path, parse_settings
 from causa.storage.filesystem import RemotePath
 from causa.storage.lake import Lake
+from causa.storage.model_cache import CACHE_ENV
+from causa.storage.model_versions import load_version
+from causa.storage.registry import ModelRegistry
 from causa.storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCORED, daily_summary_spec
 from causa.storage.state import StateStore
 from tests.storage.s3_server import running_s3_server
@@ -102,8 +107,17 @@ def test_remote_lake_settings(s3_server, tmp_path, monkeypatch) -> None:
               "fields": {"id": "id", "text": "text", "created_at": "t"}}
     lake = {"root": f"s3://{bucket}/lake", "storage_options": {"endpoint_override": s3_server.endpoint},
             "lock_dir": "locks"}
-    with pytest.raises(SettingsError, match=r"set \[model\] registry to a local folder"):
-        parse_settings({"lake": lake, "sources": [source]}, base_dir=tmp_path)
+    settings = parse_settings({"lake": lake, "sources": [source]}, base_dir=tmp_path)
+    assert settings.registry_root == RemotePath(f"s3://{bucket}/lake/models"), "the registry is in the bucket too"
+    assert settings.registry_root.options == settings.lake_root.options
+    unlocked = {name: value for name, value in lake.items() if name != "lock_dir"}
+    settings = parse_settings({"lake": unlocked, "model": {"registry": f"s3://{bucket}/registry"},
+                               "sources": [source]}, base_dir=tmp_path)
+    assert settings.lock_root == settings.lake_root, "on S3 the lock is an object beside the tables"
+    assert settings.registry_root == RemotePath(f"s3://{bucket}/registry")
+    assert settings.registry_root.options == settings.lake_root.options
+    with pytest.raises(SettingsError, match=r"model.registry.*not a filesystem URL"):
+        parse_settings({"lake": lake, "model": {"registry": "s3://"}, "sources": [source]}, base_dir=tmp_path)
     settings = parse_settings({"lake": lake, "model": {"registry": "models"}, "sources": [source]}, base_dir=tmp_path)
     assert isinstance(settings.lake_root, RemotePath) and str(settings.lake_root) == f"s3://{bucket}/lake"
     assert settings.lock_root == tmp_path / "locks" and settings.registry_root == tmp_path / "models"
@@ -125,3 +139,28 @@ def test_remote_lake_settings(s3_server, tmp_path, monkeypatch) -> None:
     with pytest.raises(SettingsError, match="has a query"):
         parse_settings({"lake": {"root": "s3://b/lake?region=x"}, "model": {"registry": "m"}, "sources": [source]},
                        base_dir=tmp_path)
+
+
+def test_a_night_takes_its_lock_and_its_promoted_model_from_the_bucket(s3_server, tmp_path, monkeypatch) -> None:
+    bucket = s3_server.new_bucket()
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "model-cache"))
+    load_version.cache_clear()
+    registry = ModelRegistry(RemotePath(f"s3://{bucket}/lake/models", s3_server.options))
+    staging = registry.staging("shipped-copy")
+    shutil.copytree(default_model_dir(), staging, dirs_exist_ok=True)
+    registry.register(staging, "shipped-copy", {}, {}, "# shipped copy\n")
+    registry.promote("shipped-copy")
+    config = remote_config(tmp_path, bucket, s3_server.endpoint)
+    text = config.read_text(encoding="utf-8").replace('lock_dir = "locks"\n', "").replace('registry = "models"\n', "")
+    config.write_text(text, encoding="utf-8")
+    lock_path = f"/{bucket}/lake/.causa.lock"
+    try:
+        result = nightly(config_path=str(config), run_date=RUN_DATE)
+    finally:
+        load_version.cache_clear()
+    assert result.status == "success" and result.model_version == "shipped-copy"
+    assert Lake(result.lake_root).read(RUNS).column("model_version").to_pylist() == ["shipped-copy"]
+    lock_requests = [method for method, path in s3_server.requests if path == lock_path]
+    assert lock_requests[0] == "PUT" and lock_requests[-1] == "DELETE", "the lock was an object in the bucket"
+    assert "lake/.causa.lock" not in s3_server.objects(bucket)
+    assert not (tmp_path / "locks").exists() and not (tmp_path / "models").exists()

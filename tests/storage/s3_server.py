@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "causa-test", "AWS_SECRET_ACCESS_KEY": "causa-test-secret", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -17,6 +18,12 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "causa-test", "AWS_SECRET_ACCESS_KEY": "causa-te
 class S3Server:
     endpoint: str
     """http://127.0.0.1:PORT"""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    """Every request the server answered, as (method, path): path-style, `/bucket/key`."""
+
+    def gets(self, prefix: str) -> list[str]:
+        """The paths of the GET requests for keys starting with `prefix` (`/bucket/key...`)."""
+        return [path for method, path in self.requests if method == "GET" and path.startswith(prefix)]
 
     @property
     def options(self) -> dict[str, str]:
@@ -62,19 +69,51 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+class RecordingApp:
+    """A WSGI wrapper of moto's app: records every request, and answers writes one at a time.
+
+    moto checks If-None-Match / If-Match and then stores or deletes the object in two steps; S3 does both at once.
+    Serving PUT, POST and DELETE one at a time gives conditional writes S3's atomicity (reads stay concurrent).
+    """
+
+    def __init__(self, app: Callable, requests: list[tuple[str, str]]) -> None:
+        self.app = app
+        self.requests = requests
+        self.writes = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        self.requests.append((method, environ.get("PATH_INFO", "")))
+        if method not in ("PUT", "POST", "DELETE"):
+            return self.app(environ, start_response)
+        with self.writes:
+            return list(self.app(environ, start_response))
+
+
 @contextmanager
 def running_s3_server() -> Iterator[S3Server]:
     """moto's S3 server on a free port of 127.0.0.1, with test credentials in the AWS_* variables."""
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.threaded_moto_server import MotoRequestHandler
+    from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
+    from werkzeug.serving import make_server
+
+    requests: list[tuple[str, str]] = []
+
+    class RecordingMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = RecordingApp(DomainDispatcherApplication(create_backend_app), requests)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     saved = {name: os.environ.get(name) for name in AWS_ENV}
     os.environ.update(AWS_ENV)
     port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = RecordingMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        yield S3Server(endpoint=f"http://127.0.0.1:{port}")
+        yield S3Server(endpoint=f"http://127.0.0.1:{port}", requests=requests)
     finally:
         server.stop()
         for name, value in saved.items():
