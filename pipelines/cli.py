@@ -15,9 +15,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Prefect waits 20 s for the temporary API server a run starts; a busy two-core machine can need more.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from causa.errors import CausaError  # noqa: E402  (light: no Prefect import)
+from causa.errors import EXIT_FAILED, CausaError  # noqa: E402  (light: no Prefect import)
 from causa.nlp.taxonomy import SUPPORTED_LANGUAGES, TIERS  # noqa: E402
 
+from causa.pipelines.cli_logging import configure_logging  # noqa: E402
 from causa.pipelines.cli_models import MODEL_COMMANDS, add_model_choice, add_model_commands  # noqa: E402
 
 logger = logging.getLogger("causa")
@@ -105,11 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command: a CausaError is its message and exit code; any other exception is a bug (a traceback)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.verbose)
     try:
         return COMMANDS[args.command](args)
     except CausaError as error:  # bad input, a tampered model, a locked lake: its message and exit code
@@ -119,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def command_run(args: argparse.Namespace) -> int:
     from causa.pipelines.active_model import scoring_model
-    from causa.pipelines.flows import run_nightly
+    from causa.pipelines.flows import failed_sources, run_nightly
     from causa.pipelines.report_text import run_summary_text
     from causa.pipelines.settings import load_settings
 
@@ -130,7 +127,10 @@ def command_run(args: argparse.Namespace) -> int:
         executor=args.executor, dask_address=args.dask_address,
     )
     sys.stdout.write(run_summary_text(result))
-    return 0 if result.status == "success" else 1
+    if result.status == "success":
+        return 0
+    logger.error("%s", failed_sources(result))
+    return EXIT_FAILED
 
 
 def command_score(args: argparse.Namespace) -> int:

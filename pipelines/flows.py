@@ -77,14 +77,23 @@ Only a failure that can pass is retried: see `can_pass`."""
 
 
 class NightFailed(PipelineError):
-    """Every source of the night failed; raised once the run is recorded, so that Prefect shows the night Failed."""
+    """Some or every source of the night failed; raised once the run is recorded (and the other sources landed), so
+    that Prefect shows the night Failed, as the exit status of `causa run` does."""
 
     exit_code = EXIT_FAILED
 
     def __init__(self, result: RunResult) -> None:
-        errors = "; ".join(f"{o.source}: {o.error}" for o in result.outcomes)
-        super().__init__(f"run {result.run_id}: every source failed ({errors})")
+        super().__init__(failed_sources(result))
         self.result = result
+
+
+def failed_sources(result: RunResult) -> str:
+    """One line naming the run, how many of its sources failed and each one's error."""
+    failed = [o for o in result.outcomes if o.status == "failed"]
+    errors = "; ".join(f"{o.source}: {o.error}" for o in failed)
+    which = "every source failed" if len(failed) == len(result.outcomes) else (
+        f"{len(failed)} of {len(result.outcomes)} sources failed")
+    return f"run {result.run_id}: {which} ({errors})"
 
 
 class LoadedSettings:
@@ -383,7 +392,8 @@ def nightly(
 
     Loads the settings once, chooses the executor (`executor`, else `[run] executor`: see
     causa.pipelines.executors), opens a Prefect API its worker processes share when none is configured, and runs
-    `night` on that executor's task runner. Raises NightFailed, after recording the run, when every source failed.
+    `night` on that executor's task runner. Raises NightFailed, after recording the run, when some or every source
+    failed.
     """
     settings = load_settings(config_path)
     chosen, address = chosen_executor(settings, executor, dask_address)
@@ -430,7 +440,7 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         record_run(lake, result, parameters, started_at, run_date)
         report(lake, model, settings.report_locale)
     get_run_logger().info("run %s: %s", run_id, status)
-    if status == "failed":
+    if status != "success":
         raise NightFailed(result)
     return result
 
@@ -442,8 +452,8 @@ def run_nightly(
     executor: str | None = None,
     dask_address: str | None = None,
 ) -> RunResult:
-    """The nightly flow once, for `causa run`: its RunResult, also of a night in which every source failed (the
-    flow run then ends Failed); any other failure is raised."""
+    """The nightly flow once, for `causa run`: its RunResult, also of a night in which some or every source failed
+    (the flow run then ends Failed); any other failure is raised."""
     try:
         return nightly(config_path=config_path, run_date=run_date, since=since, executor=executor,
                        dask_address=dask_address)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +13,7 @@ import pytest
 
 from causa.nlp.model_store import ModelIntegrityError, default_model_dir
 from causa.pipelines.cli import main
+from causa.storage.lock import LakeLock
 from causa.storage.registry import ModelRegistry
 
 TAMPERED = "tampered"
@@ -119,3 +123,70 @@ def test_an_input_file_that_is_missing_or_unreadable_is_named(tmp_path: Path, ca
     latin.write_bytes("text\nJoão não recebeu\n".encode("latin-1"))
     assert main(["score", str(latin), "-o", str(tmp_path / "o.parquet"), "--model", "default"]) == 2
     assert f"cannot read {latin} as csv" in caplog.text
+
+
+def night_config(folder: Path, extra_lake: str = "", text_field: str = "body") -> Path:
+    """Two file sources over one JSON lines drop: `good` maps its fields right, `broken` maps text to `text_field`."""
+    (folder / "drop.jsonl").write_text('{"id": "1", "body": "The parcel is late again", "at": "2026-11-19"}\n'
+                                       '{"id": "2", "body": "Lovely staff, thank you", "at": "2026-11-19"}\n',
+                                       encoding="utf-8")
+    sources = "".join(
+        f'[[sources]]\nname = "{name}"\nkind = "files"\npath = "drop.jsonl"\nchannel = "social"\n'
+        f'[sources.fields]\nid = "id"\ntext = "{text}"\ncreated_at = "at"\n'
+        for name, text in (("good", "body"), ("broken", text_field))
+    )
+    config = folder / "causa.toml"
+    config.write_text(f'[lake]\nroot = "lake"\n{extra_lake}\n{sources}', encoding="utf-8")
+    return config
+
+
+def causa(config: Path, *options: str, bug: str = "") -> subprocess.CompletedProcess:
+    """`causa [options] run` in its own process, on the test session's Prefect server; `bug` is Python run first."""
+    from tests.reliability.lakes import subprocess_env
+
+    argv = [*options, "run", "--config", str(config), "--date", "2026-11-20"]
+    code = f"import sys\n{bug}\nfrom causa.pipelines.cli import main\nsys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *argv], env=subprocess_env(), cwd=config.parent,
+                          capture_output=True, text=True, timeout=600)
+
+
+def flow_run_endings(stderr: str) -> list[str]:
+    return re.findall(r"prefect\.flow_runs: Finished in state (\w+)\(", stderr)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_failed_night_is_one_line_without_a_traceback_and_ends_failed(tmp_path: Path) -> None:
+    run = causa(night_config(tmp_path, text_field="text"))
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "partial" in run.stdout and "good: 2 read, 2 stored" in run.stdout
+    told = re.findall(r"^\S+ \S+ ERROR causa: (.*)$", run.stderr, re.MULTILINE)
+    assert len(told) == 1 and re.fullmatch(r"run \S+: 1 of 2 sources failed \(broken: SourceError: source 'broken': "
+                                           r"the records of .*drop\.jsonl have no field text = 'text'.*\)", told[0])
+    assert "Traceback" not in run.stderr + run.stdout
+    assert flow_run_endings(run.stderr) == ["Failed", "Failed"]  # the night and its sources subflow
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_held_lake_is_one_line_and_exit_3_with_the_traceback_only_under_verbose(tmp_path: Path) -> None:
+    config = night_config(tmp_path, extra_lake="lock_wait_seconds = 0.5")
+    with LakeLock(tmp_path / "lake", "another causa run"):
+        quiet, verbose = causa(config), causa(config, "--verbose")
+    assert quiet.returncode == verbose.returncode == 3, quiet.stderr[-3000:]
+    assert re.search(r"^\S+ \S+ ERROR causa: lake .* is locked by another run: pid \d+ on .* \(another causa run\)",
+                     quiet.stderr, re.MULTILINE)
+    assert "Traceback" not in quiet.stderr
+    assert "Encountered exception during execution: LakeLockedError(" in quiet.stderr
+    assert flow_run_endings(quiet.stderr) == ["Failed", "Failed"]
+    assert "Traceback" in verbose.stderr and "causa.storage.lock.LakeLockedError: lake " in verbose.stderr
+    assert not (tmp_path / "lake" / "feedback").exists()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_programming_error_in_the_night_keeps_its_traceback(tmp_path: Path) -> None:
+    bug = ("import causa.pipelines.flows as flows\n"
+           "def daily_summary(*args):\n    raise ZeroDivisionError('a bug, not the user input')\n"
+           "flows.daily_summary = daily_summary")
+    run = causa(night_config(tmp_path), bug=bug)
+    assert run.returncode == 1
+    assert "Traceback" in run.stderr and "ZeroDivisionError: a bug, not the user input" in run.stderr
+    assert "ERROR causa:" not in run.stderr
