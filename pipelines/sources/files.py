@@ -101,7 +101,8 @@ class FileSource:
 def with_required_fields(
     records: Iterator[RawRecord], settings: SourceSettings, where: str, uniform: bool
 ) -> Iterator[RawRecord]:
-    """The records of one file as they come; a SourceError when they lack a mapped required field altogether.
+    """The records of one file as they come; a SourceError when they lack a mapped required field altogether, a
+    warning when they lack a mapped optional one.
 
     `uniform`: every record has the same field names (a CSV header, a Parquet schema), so the first readable
     record decides before any is yielded; JSON lines are judged once the whole file is read.
@@ -115,6 +116,7 @@ def with_required_fields(
         yield record
     if problem := presence.lacking():
         raise SourceError(problem)
+    presence.warn_of_missing_optional()
 
 
 def format_of(path: Path) -> str:

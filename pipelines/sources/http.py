@@ -13,7 +13,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from causa.pipelines.settings import HttpSettings, SettingsError, SourceSettings, resolve_env
-from causa.pipelines.sources.fields import lacking_fields
+from causa.pipelines.sources.fields import (
+    lacking_fields, missing_optional_fields, warn_of_missing_optional_fields,
+)
 from causa.pipelines.sources.files import SourceError
 from causa.pipelines.sources.progress import Checkpoint, Start
 from causa.pipelines.sources.records import RawRecord
@@ -43,6 +45,7 @@ class HttpSource:
         self.pages = 0
         self.truncated = False
         self._watermark: Watermark | None = None
+        self._told_missing: set[str] = set()
 
     def since(self) -> datetime | None:
         """Where this run starts: the `--since` date if given, else the committed watermark (a UTC time)."""
@@ -87,9 +90,8 @@ class HttpSource:
                     raise SourceError(f"source {name!r}: page {self.pages} of {display_url(url)}: {where} is not a "
                                       f"list of items (got {type(items).__name__}); check the `records` setting")
                 objects = [item for item in items if isinstance(item, dict)]
-                if objects and (problem := lacking_fields(self.settings, set().union(*objects),
-                                                          f"page {self.pages} of {display_url(url)}")):
-                    raise SourceError(problem)
+                if objects:
+                    self._check_fields(set().union(*objects), f"page {self.pages} of {display_url(url)}")
                 for index, item in enumerate(items, start=1):
                     origin = f"{name}:page {self.pages}:{index}"
                     if not isinstance(item, dict):
@@ -117,6 +119,14 @@ class HttpSource:
     def checkpoint(self) -> Checkpoint:
         """The highest item time seen (the watermark to store once the rows are committed)."""
         return Checkpoint(watermark=self._watermark)
+
+    def _check_fields(self, present: set[str], where: str) -> None:
+        """A SourceError when the items of a page lack a mapped required field altogether; a warning, once per
+        field and run, when they lack a mapped optional one."""
+        if problem := lacking_fields(self.settings, present, where):
+            raise SourceError(problem)
+        missing = [role for role in missing_optional_fields(self.settings, present) if role not in self._told_missing]
+        self._told_missing.update(warn_of_missing_optional_fields(self.settings, present, where, missing))
 
     def _watermark_of(self, item: dict[str, Any]) -> datetime | None:
         field = self.http.watermark_field or self.settings.fields["created_at"]

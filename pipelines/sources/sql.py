@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from causa.pipelines.settings import SettingsError, SourceSettings, SqlSettings, resolve_env
-from causa.pipelines.sources.fields import lacking_fields
+from causa.pipelines.sources.fields import lacking_fields, warn_of_missing_optional_fields
 from causa.pipelines.sources.files import SourceError
 from causa.pipelines.sources.progress import Checkpoint, Start
 from causa.pipelines.sources.records import RawRecord
@@ -92,6 +92,7 @@ class SqlSource:
                     raise SourceError(f"source {name!r}: watermark_column {column!r} is not a column of the query")
                 if problem := lacking_fields(self.settings, result.keys(), "the query"):
                     raise SourceError(problem)
+                warn_of_missing_optional_fields(self.settings, result.keys(), "the query")
                 for number, row in enumerate(result, start=1):
                     data = dict(row._mapping)
                     self._watermark = later(self._watermark, watermark_value(data[column]))

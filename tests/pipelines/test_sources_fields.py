@@ -123,3 +123,57 @@ def test_an_http_page_whose_items_lack_the_created_at_field_fails_the_source(api
     with pytest.raises(SourceError, match=r"page 1 of .*/page have no field created_at = 'date'") as failure:
         list(HttpSource(source).extract())
     assert failure.value.transient is False
+
+
+def optional_field_warnings(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records
+            if record.levelname == "WARNING" and "read as empty" in record.getMessage()]
+
+
+def test_an_optional_field_no_record_of_a_file_has_reads_as_empty_with_one_warning_per_file(
+    tmp_path: Path, caplog
+) -> None:
+    (tmp_path / "a.csv").write_text("id,body,at\n1,Late,2026-10-01\n2,Rude,2026-10-01\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        '{"id": "3", "body": "Slow", "at": "2026-10-02", "stars": 2}\n'
+        '{"id": "4", "body": "Fine", "at": "2026-10-02"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "c.jsonl").write_text('{"id": "5", "body": "Great", "at": "2026-10-03", "stars": 5, "who": "ann"}\n',
+                                      encoding="utf-8")
+    source = SourceSettings(name="drops", kind="files", path=str(tmp_path / "*.*"), channel="review",
+                            fields={"id": "id", "text": "body", "created_at": "at", "rating": "stars", "author": "who"})
+    with caplog.at_level("WARNING"):
+        records = list(FileSource(source, tmp_path).extract())
+    assert [record.data["id"] for record in records] == ["1", "2", "3", "4", "5"]
+    a_csv, b_jsonl = optional_field_warnings(caplog)
+    assert a_csv.startswith("source 'drops': the records of ") and "a.csv have no field rating = 'stars', " in a_csv
+    assert "author = 'who' ([sources.fields]), read as empty; they have the fields 'at', 'body', 'id'" in a_csv
+    assert "b.jsonl have no field author = 'who' (" in b_jsonl and "'at', 'body', 'id', 'stars'" in b_jsonl
+
+
+def test_an_optional_field_no_item_of_the_api_has_is_told_once_per_run(api: FeedbackApi, caplog) -> None:
+    from causa.pipelines.sources.http import HttpSource
+
+    api.items = make_items(25)
+    source = SourceSettings(name="api", kind="http", url=f"{api.base}/page", records="data", channel="review",
+                            fields={"id": "id", "text": "text", "created_at": "created_at", "rating": "stars",
+                                    "product": "sku"},
+                            retries=0, pagination={"size_param": "per_page", "page_size": 10})
+    with caplog.at_level("WARNING"):
+        assert len(list(HttpSource(source).extract())) == 25
+    [warning] = optional_field_warnings(caplog)
+    assert "source 'api': the records of page 1 of " in warning and "have no field product = 'sku' (" in warning
+    assert "'author', 'created_at', 'id', 'stars', 'text'" in warning
+
+
+def test_an_optional_field_the_query_lacks_is_told_and_the_rows_land(tmp_path: Path, caplog) -> None:
+    source = source_table("sql", tmp_path, api=None)
+    config = write_config(tmp_path, source, text_field="body")
+    config.write_text(config.read_text() + 'nps = "score"\n', encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert main(["run", "--config", str(config), "--date", RUN_DATE.isoformat()]) == 0
+    assert any("source 'shop': the records of the query have no field nps = 'score' ([sources.fields]), read as "
+               "empty; they have the fields 'body', 'created_at', 'id'" in warning
+               for warning in optional_field_warnings(caplog))
+    assert sorted(lake_rows(tmp_path / "lake", "feedback", "source_item_id, text")) == [(r[0], r[1]) for r in ROWS]
