@@ -1,11 +1,14 @@
 """National identity numbers in feedback text, each accepted only when its check digits (or allocation rules) hold.
 
 Brazil CPF and CNPJ, Romania CNP, Spain DNI and NIE, Russia SNILS, INN and passport, US SSN, UK National
-Insurance number. A number written in the document's own shape ("123.456.789-09", "123-456-789 01",
-"12345678Z") is accepted on its check alone; bare digits that could as well be an order or phone number
-("12345678909", "7707083893") need the document's name right before them ("CPF", "ИНН", "паспорт"). A bare
-13-digit CNP is accepted without its name (its date, county and check digit make a chance hit rare) but not
-after an order word: national_id_spans marks those spans bare for the caller to judge.
+Insurance number, and the passport numbers of Brazil, Spain, Romania, the US, the UK and Russia. A number written
+in the document's own shape ("123.456.789-09", "123-456-789 01", "12345678Z") is accepted on its check alone;
+bare digits that could as well be an order or phone number ("12345678909", "7707083893") need the document's name
+right before them ("CPF", "ИНН", "паспорт"). Passport numbers have no check digit, so the keyword is all the
+evidence: "passaporte FT123456", "pasaporte PAA123456", "pașaport 12345678", "passport 123456789",
+"загранпаспорт 72 1234567" only after a passport word. A bare 13-digit CNP is accepted without its name (its date,
+county and check digit make a chance hit rare) but not after an order word: national_id_spans marks those spans
+bare for the caller to judge.
 """
 
 from __future__ import annotations
@@ -130,6 +133,22 @@ def russian_passport_ok(digits: str) -> bool:
     return len(digits) == 10 and digits.isdigit() and digits[:2] != "00" and digits[4:] != "000000"
 
 
+_PASSPORT_DIGITS = frozenset({8, 9})
+"""Passport numbers of digits only: Romania 8 or 9, the US and the UK 9, a Russian international passport 2 + 7."""
+_PASSPORT_LETTERS_DIGITS = frozenset({(1, 8), (2, 6), (2, 7), (3, 6)})
+"""Letters then digits: a US passport card or next-generation book 1 + 8, Brazil 2 + 6, Romania 2 + 6 or 7,
+Spain 3 + 6."""
+
+
+def passport_ok(letters: str, digits: str) -> bool:
+    """A passport number of one of those shapes (no check digit: only a passport word before it makes it one)."""
+    if not digits.isdigit() or _all_same(digits):
+        return False
+    if letters:
+        return letters.isalpha() and (len(letters), len(digits)) in _PASSPORT_LETTERS_DIGITS
+    return len(digits) in _PASSPORT_DIGITS or russian_passport_ok(digits)
+
+
 _NINO_FIRST = frozenset("ABCEGHJKLMNOPRSTWXYZ")
 _NINO_SECOND = frozenset("ABCEGHJKLMNPRSTWXYZ")
 _NINO_UNUSED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
@@ -151,8 +170,9 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "snils": ("снилс", "snils", "страховой номер", "страхового свидетельства"),
     "inn": ("инн", "inn"),
     "passport": (
-        "паспорт", "паспорта", "паспортные данные", "серия", "серии", "passport", "passaporte", "pasaporte",
-        "pașaport", "pasaport", "pașaportul", "pasaportul", "pașaportului",
+        "паспорт", "паспорта", "паспорте", "паспортом", "паспортные данные", "серия", "серии", "загранпаспорт",
+        "загранпаспорта", "загранпаспорте", "загранпаспортом", "passport", "passaporte", "pasaporte", "pașaport",
+        "pasaport", "pașaportul", "pasaportul", "pașaportului", "pasaportului",
     ),
     "ssn": ("ssn", "ss#", "social security", "social security number", "social security no", "soc sec"),
 }
@@ -160,14 +180,14 @@ _FAMILY = {word: family for family, words in _KEYWORDS.items() for word in words
 _CONNECTORS = (
     "n", "nº", "n°", "no", "nr", "num", "number", "número", "numero", "numărul", "numarul", "номер", "is", "é",
     "es", "este", "e", "de", "do", "da", "din", "my", "mi", "meu", "minha", "meus", "мой", "мои", "моего", "мою",
-    "данные", "серия", "серии", "и",
+    "данные", "серия", "серии", "и", "cu", "con", "com", "with", "с", "номером",
 )
 _ID_CONTEXT = reversed_context(_FAMILY, _CONNECTORS, r":.#№º°\-", "")
 _CONTEXT_WINDOW = 48
 
 # Every shape is matched from its first digit (a pattern led by a character class scans fast); the lookbehinds keep
-# a match from starting inside a word, a longer number, a "+7" phone or a decimal. The letters an NIE or a NINO
-# starts with are read by _letter_prefix.
+# a match from starting inside a word, a longer number, a "+7" phone or a decimal. The letters an NIE, a NINO or a
+# lettered passport number starts with are read back from the text by _NIE_PREFIX, _NINO_PREFIX, _PASSPORT_PREFIX.
 _CANDIDATE = re.compile(
     r"[0-9](?:"
     r"(?<![\w+].)(?<![0-9][.,/:-].)(?:"
@@ -178,18 +198,22 @@ _CANDIDATE = re.compile(
     r"|(?P<ssn>[0-9]{2}-[0-9]{2}-[0-9]{4})"
     r"|(?P<spaced9>[0-9]{2} [0-9]{2} [0-9]{4})"
     r"|(?P<passport>[0-9] ?[0-9]{2} ?(?:(?:№|N[°º]|(?i:nr|no|номер)\.?) ?)?[0-9]{6})"
-    r"|(?P<bare>[0-9]{8,13})"
+    r"|(?P<passport_2_7>[0-9] (?:№ ?)?[0-9]{7})"
     r"|(?P<dni>[0-9]\.?[0-9]{3}\.?[0-9]{3}(?:-?[A-Za-z]| [A-Z]))"
+    r"|(?P<bare>[0-9]{7,13})"
     r")"
     r"|(?:(?<=[A-Za-z].)|(?<=[A-Za-z][ -].))(?:"
     r"(?P<nie>[0-9]{6}(?:-?[A-Za-z]| [A-Z]))"
     r"|(?P<nino>[0-9] ?[0-9]{2} ?[0-9]{2}(?:[A-Da-d]| [A-D]))"
+    r"|(?P<lettered>[0-9]{5,7})"
     r")"
     r")"
     r"(?!\w)(?![.,/:-][0-9])"
 )
 _NIE_PREFIX = re.compile(r"(?<![\w+])[XYZxyz]-?$")
 _NINO_PREFIX = re.compile(r"(?<![\w+])[A-Za-z]{2} ?$")
+_PASSPORT_PREFIX = re.compile(r"(?<![\w+])(?:[A-Za-z]{1,3}|[A-Z]{1,3} )$")
+"""The letters of a lettered passport number, glued to its digits ("FT123456") or, capitals, a space before them."""
 _NINO_WRITTEN = re.compile(r"[A-Za-z]{2}[0-9]{6}[A-Da-d]|[A-Za-z]{2} [0-9]{2} [0-9]{2} [0-9]{2} ?[A-D]")
 """The two ways a NINO is written: "AB123456C" and "AB 12 34 56 C" (not "PN 320008A", a part number)."""
 _ANY_SIX_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}[0-9]){5}")
@@ -207,8 +231,8 @@ class IdSpan:
 
 _CHECKS = {
     "cpf": cpf_ok, "cnpj": cnpj_ok, "cnp": cnp_ok, "snils": snils_ok, "inn": inn_ok, "ssn": ssn_ok,
-    "passport": russian_passport_ok,
 }
+"""The check of each document a keyword names; a passport number is judged by its shape (passport_ok)."""
 
 
 def _keyword_family(text: str, start: int) -> str | None:
@@ -217,7 +241,9 @@ def _keyword_family(text: str, start: int) -> str | None:
     return _FAMILY.get(match.group("keyword")[::-1].lower()) if match else None
 
 
-_NEEDS_KEYWORD = frozenset({"cnpj", "spaced11", "spaced9", "passport", "bare"})
+_NEEDS_KEYWORD = frozenset({"cnpj", "spaced11", "spaced9", "passport", "passport_2_7", "bare", "lettered"})
+_PASSPORT_SHAPES = frozenset({"passport", "passport_2_7", "bare"})
+"""The digit-only shapes a passport number may have after a passport word."""
 
 
 def may_name_a_document(text: str) -> bool:
@@ -258,12 +284,28 @@ def _accept(match: re.Match[str], text: str, names_documents: bool) -> IdSpan | 
         return IdSpan(start, end, False) if ssn_ok(digits) else None
     if shape == "cnpj" and "/" in written:
         return IdSpan(start, end, False) if cnpj_ok(digits) else None
+    if shape == "lettered":
+        return _lettered_passport(text, start, end, digits) if names_documents else None
     family = _keyword_family(text, start) if names_documents else None
     if family is None:
         if shape == "bare" and len(digits) == 13 and cnp_ok(digits):
             return IdSpan(start, end, True)
         return None
+    if family == "passport":
+        return IdSpan(start, end, False) if shape in _PASSPORT_SHAPES and passport_ok("", digits) else None
+    if shape == "passport_2_7":
+        return None
     return IdSpan(start, end, False) if _CHECKS[family](digits) else None
+
+
+def _lettered_passport(text: str, start: int, end: int, digits: str) -> IdSpan | None:
+    """The passport number of letters then text[start:end]'s digits, when a passport word stands before it."""
+    prefix = _PASSPORT_PREFIX.search(text, max(0, start - 4), start)
+    if prefix is None or not passport_ok(prefix.group().rstrip(), digits):
+        return None
+    if _keyword_family(text, prefix.start()) != "passport":
+        return None
+    return IdSpan(prefix.start(), end, False)
 
 
 def national_id_spans(text: str) -> list[IdSpan]:

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from causa.nlp.national_ids import cnp_ok, cnpj_ok, cpf_ok, dni_ok, inn_ok, nie_ok, nino_ok, snils_ok, ssn_ok
+from causa.nlp.national_ids import (
+    cnp_ok, cnpj_ok, cpf_ok, dni_ok, inn_ok, nie_ok, nino_ok, passport_ok, snils_ok, ssn_ok,
+)
 from causa.nlp.redact import PLACEHOLDERS, RedactedText, Redaction, redact, redact_many
 
 # (input, expected output) pairs, written per language and PII kind.
@@ -458,3 +460,88 @@ def test_inserted_formatted_cpf_is_removed(prefix: str, body: str, suffix: str) 
     result = redact(f"{prefix} CPF {written} {suffix}")
     check_offsets(result)
     assert written not in result.text
+
+
+# --------------------------------------------------------------------------- passports and bare CPFs
+PASSPORTS = [
+    # Brazil: 2 letters + 6 digits
+    ("meu passaporte é FT123456, venceu ontem", "meu passaporte é [NATIONAL_ID], venceu ontem"),
+    ("número do passaporte: FT 123456", "número do passaporte: [NATIONAL_ID]"),
+    # Spain: 3 letters + 6 digits
+    ("mi pasaporte es PAA123456 y caducó", "mi pasaporte es [NATIONAL_ID] y caducó"),
+    ("n.º de pasaporte XDA654321", "n.º de pasaporte [NATIONAL_ID]"),
+    # Romania: 8 or 9 digits, or 2 letters + 6 or 7 digits
+    ("pașaport 05123456 expirat", "pașaport [NATIONAL_ID] expirat"),
+    ("pașaportul meu 123456789 nu e valid", "pașaportul meu [NATIONAL_ID] nu e valid"),
+    ("pasaportul cu numărul AB1234567", "pasaportul cu numărul [NATIONAL_ID]"),
+    # US and UK: 9 digits (a US next-generation book: a letter + 8 digits)
+    ("my passport number is 123456789, please delete it", "my passport number is [NATIONAL_ID], please delete it"),
+    ("UK passport 987654321 was refused at the gate", "UK passport [NATIONAL_ID] was refused at the gate"),
+    ("passport no. A12345678", "passport no. [NATIONAL_ID]"),
+    # Russia: international passport 2 + 7 digits
+    ("загранпаспорт 72 1234567 не приняли", "загранпаспорт [NATIONAL_ID] не приняли"),
+    ("паспорт № 721234567", "паспорт № [NATIONAL_ID]"),
+]
+
+PASSPORT_NEGATIVES = [
+    # the same shapes after an order word, or with no passport word right before them
+    "pedido FT123456 não chegou",
+    "código de rastreio FT123456 parado",
+    "el pedido PAA123456 llegó tarde",
+    "comanda nr. 12345678 a întârziat",
+    "comanda AB1234567 anulată",
+    "order number 123456789 never arrived",
+    "passport photo booth 123456789",
+    "order A12345678 was cancelled",
+    "заказ 72 1234567 не доставлен",
+    "заказ № 721234567",
+    "passport 111111111",
+    "passport ABCD123456",
+]
+
+BARE_CPFS = [
+    # formatted with valid check digits: a CPF whatever the words before it
+    ("meu documento 123.456.789-09 foi recusado", "meu documento [NATIONAL_ID] foi recusado"),
+    ("documento: 529.982.247-25", "documento: [NATIONAL_ID]"),
+    # eleven bare digits with valid check digits: a CPF only after its name
+    ("CPF 52998224725 bloqueado", "CPF [NATIONAL_ID] bloqueado"),
+]
+
+DNIS_WITH_A_SEPARATE_LETTER = [
+    # eight digits are also a Romanian passport's shape: a DNI's letter after a dash or a space still makes it one
+    ("pidieron el documento 13563213-K por teléfono", "pidieron el documento [NATIONAL_ID] por teléfono"),
+    ("DNI 96159506 W, por favor corrijan", "DNI [NATIONAL_ID], por favor corrijan"),
+]
+
+NOT_CPFS = [
+    "meu documento 52998224725 foi recusado",  # 11 bare digits without the name: perhaps an order or phone number
+    "pedido 12345678909 não chegou",
+    "meu documento 123.456.789-00 foi recusado",  # the CPF shape, wrong check digits
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PASSPORTS + BARE_CPFS + DNIS_WITH_A_SEPARATE_LETTER)
+def test_passport_numbers_after_a_passport_word_and_formatted_cpfs_are_national_ids(text: str, expected: str) -> None:
+    result = redact(text)
+    assert result.text == expected
+    assert result.kinds == ("national_id",)
+    check_offsets(result)
+
+
+@pytest.mark.parametrize("text", PASSPORT_NEGATIVES)
+def test_passport_shapes_without_a_passport_word_are_kept(text: str) -> None:
+    result = redact(text)
+    assert result.text == text and result.redactions == ()
+
+
+@pytest.mark.parametrize("text", NOT_CPFS)
+def test_bare_or_wrong_cpf_digits_are_not_national_ids(text: str) -> None:
+    assert "national_id" not in redact(text).kinds
+
+
+def test_passport_shapes() -> None:
+    assert passport_ok("FT", "123456") and passport_ok("PAA", "123456") and passport_ok("AB", "1234567")
+    assert passport_ok("A", "12345678") and passport_ok("", "12345678") and passport_ok("", "721234567")
+    assert passport_ok("", "4506123456")  # a Russian internal passport: series and number
+    assert not passport_ok("PAA", "1234567") and not passport_ok("FT", "12345") and not passport_ok("", "1234567")
+    assert not passport_ok("", "0000000000") and not passport_ok("", "99999999") and not passport_ok("A1", "123456")
