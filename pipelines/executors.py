@@ -130,7 +130,8 @@ def runner_for(settings: Settings, executor: str | None = None, dask_address: st
 
 
 def warn_unreachable_api(workers: dict[str, str | None]) -> None:
-    """Warns when workers on other hosts would report to a temporary Prefect API that only listens on 127.0.0.1."""
+    """Warns, when no Prefect API is configured, that the workers of an existing cluster report to this run's
+    temporary API: it stops with the run while the workers live on, and it listens on 127.0.0.1 only."""
     from urllib.parse import urlsplit
 
     from prefect.settings import PREFECT_API_URL
@@ -138,12 +139,13 @@ def warn_unreachable_api(workers: dict[str, str | None]) -> None:
     if PREFECT_API_URL.value():
         return
     remote = sorted(w for w in workers if urlsplit(w).hostname not in ("127.0.0.1", "localhost", "::1"))
-    if remote:
-        logger.warning(
-            "PREFECT_API_URL is not set: this run's temporary Prefect API listens on 127.0.0.1 only, so Dask "
-            "workers %s on other hosts cannot report their task runs; set PREFECT_API_URL to a Prefect server "
-            "they can reach", remote,
-        )
+    unreachable = f"; workers {remote} on other hosts cannot reach it at all" if remote else ""
+    logger.warning(
+        "PREFECT_API_URL is not set: this run's Prefect API is a temporary one on 127.0.0.1 that stops with the "
+        "run, while the Dask workers live on and keep reporting task runs to the first API they were sent (a later "
+        "night's task runs go to this one's stopped API)%s; set PREFECT_API_URL to a Prefect server the workers "
+        "can reach that outlives the runs", unreachable,
+    )
 
 
 @contextmanager

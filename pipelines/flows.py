@@ -397,8 +397,8 @@ def nightly(
     """
     settings = load_settings(config_path)
     chosen, address = chosen_executor(settings, executor, dask_address)
+    runner = runner_for(settings, chosen, address)  # before shared_api: it warns when no API is configured
     with shared_api(chosen):
-        runner = runner_for(settings, chosen, address)
         return night.with_options(task_runner=runner)(LoadedSettings(settings), run_date, since)
 
 
