@@ -44,7 +44,7 @@ def process_environment(**updates: str) -> dict[str, str]:
 
 
 def end_group(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Sends `sig` to the process group led by `process` (started with start_new_session), if it still runs."""
+    """Sends `sig` to the process group led by `process` (started with start_new_session), if any of it still runs."""
     try:
         os.killpg(process.pid, sig)
     except ProcessLookupError:

@@ -46,8 +46,8 @@ def sample_copy(folder: Path) -> Path:
     config_text = default_config_path().read_text(encoding="utf-8")
     assert config_text.count('path = "sample:') == 2, "the sample configuration no longer reads two sample folders"
     config = folder / "causa.toml"
-    config.write_text(config_text.replace('path = "sample:', 'path = "sample/') + f"\n[run]\nbatch_rows = {BATCH_ROWS}\n",
-                      encoding="utf-8")
+    run_table = f"\n[run]\nbatch_rows = {BATCH_ROWS}\n"
+    config.write_text(config_text.replace('path = "sample:', 'path = "sample/') + run_table, encoding="utf-8")
     return config
 
 
