@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV, _CalibratedClassifier, _SigmoidCalibration
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -34,6 +34,18 @@ def balanced_logistic_regression(C: float, solver: str = "lbfgs", random_state: 
                               random_state=random_state, **tolerance)
 
 
+def sigmoid_calibrated(unfitted: CalibratedClassifierCV, fitted: LogisticRegression, decision: np.ndarray,
+                       column: np.ndarray) -> CalibratedClassifierCV:
+    """`unfitted` (sigmoid, ensemble=False) in the state its own fit would leave it: `fitted` trained on all rows,
+    its sigmoid fitted on the out-of-fold `decision` values of the binary `column`."""
+    calibrator = _SigmoidCalibration().fit(decision, column)
+    unfitted.classes_ = fitted.classes_
+    unfitted.calibrated_classifiers_ = [_CalibratedClassifier(fitted, [calibrator], classes=fitted.classes_,
+                                                              method="sigmoid")]
+    unfitted.n_features_in_ = fitted.n_features_in_
+    return unfitted
+
+
 class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
     """One calibrated logistic regression per label (sigmoid calibration on out-of-fold predictions).
 
@@ -57,7 +69,7 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
         self.solver = solver
         self.shared_folds = shared_folds
         """False: thresholds from a separate 3-fold cross-validation of the calibrated model (nested, slower);
-        True: from the calibration folds' out-of-fold scores mapped through the fitted calibrator (2k+1 fits)."""
+        True: from the calibration folds' out-of-fold scores mapped through the fitted calibrator (k+1 fits)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -107,18 +119,19 @@ class CalibratedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
         return self._calibrated(column, self.max_folds).fit(X, column)
 
     def _fit_column_shared(self, X, column: np.ndarray) -> tuple[object, float]:
-        """The calibrated model of one label and its threshold, tuned on the calibration folds' out-of-fold scores."""
+        """The calibrated model of one label and its threshold, both from one set of out-of-fold scores: k fits for
+        them and one on all rows (CalibratedClassifierCV would repeat the k out-of-fold fits)."""
         if column.min() == column.max():
             return float(column[0]), 0.5
         model = self._calibrated(column, self.max_folds)
         if not isinstance(model, CalibratedClassifierCV):
             return model.fit(X, column), 0.5
         splitter = StratifiedKFold(n_splits=model.cv, shuffle=True, random_state=self.random_state)
+        decision = cross_val_predict(clone(model.estimator), X, column, cv=splitter, method="decision_function")
         model.set_params(cv=splitter)
-        decision = cross_val_predict(model.estimator, X, column, cv=splitter, method="decision_function")
-        model.fit(X, column)
-        scores = model.calibrated_classifiers_[0].calibrators[0].predict(decision)
-        return model, self._best_threshold(column, scores)
+        calibrated = sigmoid_calibrated(model, clone(model.estimator).fit(X, column), decision, column)
+        scores = calibrated.calibrated_classifiers_[0].calibrators[0].predict(decision)
+        return calibrated, self._best_threshold(column, scores)
 
     def _best_threshold(self, column: np.ndarray, scores: np.ndarray) -> float:
         low, high = self.threshold_bounds
