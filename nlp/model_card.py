@@ -90,7 +90,7 @@ def _selection_lines(selection: Mapping[str, Any] | None) -> list[str]:
             f"cause C {tried['cause_C']:g}: validation sentiment macro-F1 {_score_text(tried['sentiment_macro_f1'])}, "
             f"causes average precision {_score_text(tried['causes_average_precision'])} ({tried['seconds']} s)")
     for skipped in selection.get("not_tried", []):
-        lines.append(f"  - not tried (budget spent): char n-grams {_ngrams_text(skipped['char_ngrams'])}, "
+        lines.append(f"  - not tried ({skipped.get('reason', 'budget spent')}): char n-grams {_ngrams_text(skipped['char_ngrams'])}, "
                      f"sentiment C {skipped['sentiment_C']:g}, cause C {skipped['cause_C']:g}")
     return lines
 

@@ -6,6 +6,10 @@ on (the sentiment model, and one cause model per cause) and scores them on the v
 macro-F1 over the sentiments present there, causes by the mean average precision of the causes with a validation
 example (threshold-free: the final model tunes its thresholds itself). With the calibration the model uses by
 default (temperature) the sentiment decision is the regression's, so the validation score is the final model's.
+
+Before each candidate after the first, the search forecasts its seconds from the steps measured so far (per feature
+kind and fitted row, causa.nlp.search_cost; a feature kind not yet measured is first timed on a small sample) and
+skips it when it would not end within the budget; a cheaper candidate later in the order may still run.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from causa.nlp.estimators import balanced_logistic_regression
 from causa.nlp.errors import NlpError
 from causa.nlp.features import FeedbackFeaturizer
 from causa.nlp.model import CAUSE_SOLVERS
-from causa.nlp.search_rules import (C_CHOICES, CROSS_VALIDATION_BELOW, FEATURE_CHOICES, MAX_FOLDS,
-                                    VALIDATION_SHARE)
+from causa.nlp.search_cost import CAUSES, FEATURES, SENTIMENT, CandidateCosts
+from causa.nlp.search_rules import (C_CHOICES, CROSS_VALIDATION_BELOW, FEATURE_CHOICES, MAX_FOLDS, NO_CAUSE_LABELS,
+                                    PROBE_ROWS, VALIDATION_SHARE)
 from causa.nlp.text_preparation import prepare_texts
 
 logger = logging.getLogger(__name__)
@@ -87,6 +92,22 @@ class CandidateScore:
 
 
 @dataclass(frozen=True)
+class SkippedCandidate:
+    """A candidate the search did not run, and why: the budget was spent, or its forecast would overrun it."""
+
+    char_ngrams: tuple[int, int] | None
+    sentiment_C: float
+    cause_C: float
+    reason: str
+    predicted_seconds: float | None = None
+    """The forecast that ruled it out (None: the budget was already spent)."""
+
+    def describe(self) -> str:
+        return (f"char n-grams {_features_text(self.char_ngrams)}, sentiment C {self.sentiment_C:g}, "
+                f"cause C {self.cause_C:g} ({self.reason})")
+
+
+@dataclass(frozen=True)
 class SearchOutcome:
     """The chosen options, every candidate tried with its scores, and what the budget left out."""
 
@@ -98,7 +119,9 @@ class SearchOutcome:
     seconds: float
     searched: list[str]
     candidates: list[CandidateScore] = field(default_factory=list)
-    not_tried: list[tuple[tuple[int, int] | None, float, float]] = field(default_factory=list)
+    not_tried: list[SkippedCandidate] = field(default_factory=list)
+    not_searched: dict[str, str] = field(default_factory=dict)
+    """Options of the grid left at their first value, and why (cause_C: "no cause labels" to validate on)."""
 
     @property
     def budget_spent(self) -> bool:
@@ -106,25 +129,30 @@ class SearchOutcome:
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest's record of the search."""
+        chosen = {"char_ngrams": self.char_ngrams, "sentiment_C": self.sentiment_C, "cause_C": self.cause_C}
         return {
-            "chosen": {"char_ngrams": self.char_ngrams, "sentiment_C": self.sentiment_C, "cause_C": self.cause_C},
+            "chosen": {**chosen, **self.not_searched},
             "searched": self.searched,
+            "not_searched": self.not_searched,
             "validation": self.validation,
             "budget_seconds": self.budget_seconds,
             "seconds": round(self.seconds, 1),
             "budget_spent": self.budget_spent,
             "candidates": [{**asdict(c), "seconds": round(c.seconds, 1)} for c in self.candidates],
-            "not_tried": [{"char_ngrams": f, "sentiment_C": s, "cause_C": c} for f, s, c in self.not_tried],
+            "not_tried": [{**asdict(skipped), "predicted_seconds": _rounded(skipped.predicted_seconds)}
+                          for skipped in self.not_tried],
         }
 
     def describe(self) -> str:
         """One line: what was chosen, on what, and whether the budget cut the search short."""
-        chosen = (f"char n-grams {_features_text(self.char_ngrams)}, sentiment C {self.sentiment_C:g}, "
-                  f"cause C {self.cause_C:g}")
+        cause = (f"cause C: {self.not_searched['cause_C']}" if "cause_C" in self.not_searched
+                 else f"cause C {self.cause_C:g}")
+        chosen = f"char n-grams {_features_text(self.char_ngrams)}, sentiment C {self.sentiment_C:g}, {cause}"
         text = (f"chose {chosen} on {self.validation} ({len(self.candidates)} candidates in {self.seconds:.0f} s, "
                 f"budget {self.budget_seconds:g} s)")
         if self.not_tried:
-            text += f"; the budget was spent before {len(self.not_tried)} more candidates (best so far kept)"
+            text += (f"; the budget was spent before {len(self.not_tried)} more candidates (best so far kept): "
+                     + "; ".join(skipped.describe() for skipped in self.not_tried))
         return text
 
 
@@ -133,35 +161,58 @@ def search_options(rows: SearchRows, resources: dict[str, LanguageResources], ca
                    lemma_tables: dict[str, dict[str, str]] | None = None) -> SearchOutcome:
     """Tries the candidates of `space` in order while the budget lasts and keeps the best.
 
-    A candidate starts only while the budget is not spent and, once one with the same features has run, only if it
-    would end within the budget at that one's pace. The first candidate always runs.
+    The first candidate always runs. Each later one runs only if its forecast (causa.nlp.search_cost: the paces
+    measured so far for its feature kind, a kind not yet measured being timed first on a sample of PROBE_ROWS rows)
+    ends within the budget; the others are recorded as not tried, with the reason. With no cause labels among the
+    validating rows, cause C is not searched (it keeps its first value, and the outcome says why).
     """
     started = time.perf_counter()
     folds, validation = validation_folds(rows, random_state)
+    not_searched: dict[str, str] = {}
+    if len(space.cause_C) > 1 and not any(item for item, held in zip(rows.causes, rows.validating) if held):
+        space = SearchSpace(space.char_ngrams, space.sentiment_C, space.cause_C[:1])
+        not_searched["cause_C"] = NO_CAUSE_LABELS
     analysed = TextAnalyser(resources, lemma_tables).analyse(prepare_texts(rows.texts), list(rows.languages))
     scorer = _CandidateScorer(rows, analysed, folds, tuple(causes), solver, random_state)
     tried: list[CandidateScore] = []
-    not_tried: list[tuple[tuple[int, int] | None, float, float]] = []
-    pace: dict[tuple[int, int] | None, float] = {}
+    not_tried: list[SkippedCandidate] = []
     for candidate in space.candidates():
-        elapsed = time.perf_counter() - started
+        if tried:
+            skipped = _over_budget(scorer, candidate, budget_seconds - (time.perf_counter() - started))
+            if skipped is not None:
+                not_tried.append(skipped)
+                logger.info("candidate skipped: %s", skipped.describe())
+                continue
         features = candidate[0]
-        if tried and (elapsed >= budget_seconds or elapsed + pace.get(features, 0.0) > budget_seconds):
-            not_tried.append(candidate)
-            continue
         began = time.perf_counter()
         sentiment, cause = scorer.score(*candidate)
         seconds = time.perf_counter() - began
-        pace[features] = seconds
         tried.append(CandidateScore(*candidate, sentiment, cause, seconds))
         logger.info("candidate char n-grams %s, sentiment C %g, cause C %g: sentiment macro-F1 %s, causes AP %s "
                     "(%.1f s)", _features_text(features), candidate[1], candidate[2], _score_text(sentiment),
                     _score_text(cause), seconds)
     features, sentiment_C, cause_C = choose(tried)
     outcome = SearchOutcome(features, sentiment_C, cause_C, validation, budget_seconds,
-                            time.perf_counter() - started, space.searched, tried, not_tried)
+                            time.perf_counter() - started, space.searched, tried, not_tried, not_searched)
     logger.info("%s", outcome.describe())
     return outcome
+
+
+def _over_budget(scorer: _CandidateScorer, candidate: tuple[tuple[int, int] | None, float, float],
+                 left: float) -> SkippedCandidate | None:
+    """Why `candidate` is not to run with `left` seconds of the budget, or None when its forecast fits."""
+    if left <= 0:
+        return SkippedCandidate(*candidate, reason="budget spent")
+    steps = scorer.pending(*candidate)
+    if not scorer.costs.knows(candidate[0], steps):
+        probe_started = time.perf_counter()
+        scorer.probe(*candidate)
+        left -= time.perf_counter() - probe_started
+    predicted = scorer.costs.predict(candidate[0], steps, scorer.fit_rows)
+    if predicted is not None and predicted > left:
+        return SkippedCandidate(*candidate, reason=f"forecast {predicted:.1f} s, {max(left, 0.0):.1f} s of the budget "
+                                                   f"left", predicted_seconds=predicted)
+    return None
 
 
 def choose(tried: Sequence[CandidateScore]) -> tuple[tuple[int, int] | None, float, float]:
@@ -224,61 +275,111 @@ class _CandidateScorer:
         self._matrices: dict[tuple[int, int] | None, list[tuple[Any, Any]]] = {}
         self._sentiment: dict[tuple[tuple[int, int] | None, float], float | None] = {}
         self._cause: dict[tuple[tuple[int, int] | None, float], float | None] = {}
+        self.costs = CandidateCosts()
+        self.fit_rows = sum(len(fit) for fit, _ in folds)
+        """The rows a candidate's steps fit, over all folds: the unit of the cost forecast."""
+
+    def pending(self, features: tuple[int, int] | None, sentiment_C: float, cause_C: float) -> list[str]:
+        """The steps (causa.nlp.search_cost) a candidate still has to run; the others are kept from earlier ones."""
+        steps = [FEATURES] if features not in self._matrices else []
+        steps += [SENTIMENT] if (features, sentiment_C) not in self._sentiment else []
+        return steps + ([CAUSES] if (features, cause_C) not in self._cause else [])
 
     def score(self, features: tuple[int, int] | None, sentiment_C: float, cause_C: float
               ) -> tuple[float | None, float | None]:
+        if features not in self._matrices:
+            began = time.perf_counter()
+            self._matrices[features] = [self._matrices_of(features, fit, held) for fit, held in self.folds]
+            self.costs.record(features, FEATURES, time.perf_counter() - began, self.fit_rows)
         if (features, sentiment_C) not in self._sentiment:
+            began = time.perf_counter()
             self._sentiment[features, sentiment_C] = _mean([self._sentiment_f1(features, sentiment_C, k)
                                                             for k in range(len(self.folds))])
+            self.costs.record(features, SENTIMENT, time.perf_counter() - began, self.fit_rows)
         if (features, cause_C) not in self._cause:
+            began = time.perf_counter()
             self._cause[features, cause_C] = _mean([self._cause_precision(features, cause_C, k)
                                                     for k in range(len(self.folds))])
+            self.costs.record(features, CAUSES, time.perf_counter() - began, self.fit_rows)
         return self._sentiment[features, sentiment_C], self._cause[features, cause_C]
 
-    def _fold_matrices(self, features: tuple[int, int] | None, fold: int):
+    def probe(self, features: tuple[int, int] | None, sentiment_C: float, cause_C: float) -> None:
+        """Times the steps a candidate has not measured for its feature kind on a seeded sample of at most
+        PROBE_ROWS of the first fold's fitting rows (nothing is scored or kept but the paces)."""
+        fit, _ = self.folds[0]
+        sample = np.sort(np.random.default_rng(self.random_state).choice(fit, min(PROBE_ROWS, len(fit)),
+                                                                         replace=False))
+        began = time.perf_counter()
+        texts = [self.analysed[i] for i in sample]
+        matrix = FeedbackFeaturizer(causes=self.causes, char_ngram_range=features).fit(texts).transform(texts)
         if features not in self._matrices:
-            matrices = []
-            for fit, held in self.folds:
-                featurizer = FeedbackFeaturizer(causes=self.causes, char_ngram_range=features)
-                fit_texts = [self.analysed[i] for i in fit]
-                matrices.append((featurizer.fit(fit_texts).transform(fit_texts),
-                                 featurizer.transform([self.analysed[i] for i in held])))
-            self._matrices[features] = matrices
-        return self._matrices[features][fold]
+            self.costs.record(features, FEATURES, time.perf_counter() - began, len(sample))
+        began = time.perf_counter()
+        if self._sentiment_model(matrix, sample, sentiment_C) is not None:
+            self.costs.record(features, SENTIMENT, time.perf_counter() - began, len(sample))
+        began = time.perf_counter()
+        self._cause_models(matrix, sample, cause_C)
+        self.costs.record(features, CAUSES, time.perf_counter() - began, len(sample))
 
-    def _sentiment_f1(self, features: tuple[int, int] | None, C: float, fold: int) -> float | None:
-        fit, held = self.folds[fold]
-        fit_matrix, held_matrix = self._fold_matrices(features, fold)
+    def _matrices_of(self, features: tuple[int, int] | None, fit: np.ndarray, held: np.ndarray) -> tuple[Any, Any]:
+        featurizer = FeedbackFeaturizer(causes=self.causes, char_ngram_range=features)
+        fit_texts = [self.analysed[i] for i in fit]
+        return (featurizer.fit(fit_texts).transform(fit_texts),
+                featurizer.transform([self.analysed[i] for i in held]))
+
+    def _sentiment_model(self, matrix, fit: np.ndarray, C: float):
+        """The sentiment regression fitted on the weighted rows among `fit`; None with fewer than two sentiments."""
         weighted = self.weights[fit] > 0
         if len(set(self.sentiments[fit][weighted])) < 2:
             return None
         model = balanced_logistic_regression(C, self.solver, self.random_state)
-        model.fit(fit_matrix[weighted], self.sentiments[fit][weighted], sample_weight=self.weights[fit][weighted])
+        return model.fit(matrix[weighted], self.sentiments[fit][weighted], sample_weight=self.weights[fit][weighted])
+
+    def _cause_models(self, matrix, fit: np.ndarray, C: float, held_targets: np.ndarray | None = None) -> dict:
+        """Each cause's regression fitted on the labelled rows among `fit`, by cause column; a cause whose fitting
+        rows (or `held_targets` column) hold one value only is left out."""
+        fit_rows = self.labelled[fit]
+        models = {}
+        for column in range(len(self.causes)):
+            train_column = self.targets[fit][fit_rows, column]
+            if train_column.size == 0 or train_column.min() == train_column.max():
+                continue
+            if held_targets is not None and held_targets[:, column].min() == held_targets[:, column].max():
+                continue
+            model = balanced_logistic_regression(C, CAUSE_SOLVERS[self.solver], self.random_state)
+            models[column] = model.fit(matrix[fit_rows], train_column)
+        return models
+
+    def _sentiment_f1(self, features: tuple[int, int] | None, C: float, fold: int) -> float | None:
+        fit, held = self.folds[fold]
+        fit_matrix, held_matrix = self._matrices[features][fold]
+        model = self._sentiment_model(fit_matrix, fit, C)
+        if model is None:
+            return None
         gold = self.sentiments[held]
         return float(f1_score(gold, model.predict(held_matrix), labels=sorted(set(gold)), average="macro",
                               zero_division=0))
 
     def _cause_precision(self, features: tuple[int, int] | None, C: float, fold: int) -> float | None:
         fit, held = self.folds[fold]
-        fit_matrix, held_matrix = self._fold_matrices(features, fold)
-        fit_rows, held_rows = self.labelled[fit], self.labelled[held]
+        fit_matrix, held_matrix = self._matrices[features][fold]
+        held_rows = self.labelled[held]
         if not held_rows.any():
             return None
-        precisions = []
-        for column in range(len(self.causes)):
-            train_column = self.targets[fit][fit_rows, column]
-            gold = self.targets[held][held_rows, column]
-            if train_column.min() == train_column.max() or gold.min() == gold.max():
-                continue
-            model = balanced_logistic_regression(C, CAUSE_SOLVERS[self.solver], self.random_state)
-            model.fit(fit_matrix[fit_rows], train_column)
-            precisions.append(average_precision_score(gold, model.decision_function(held_matrix[held_rows])))
+        gold = self.targets[held][held_rows]
+        models = self._cause_models(fit_matrix, fit, C, gold)
+        precisions = [average_precision_score(gold[:, column], model.decision_function(held_matrix[held_rows]))
+                      for column, model in models.items()]
         return float(np.mean(precisions)) if precisions else None
 
 
 def _mean(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return float(np.mean(present)) if present else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _features_text(features: tuple[int, int] | None) -> str:

@@ -16,3 +16,8 @@ CROSS_VALIDATION_BELOW = 1000
 """Fewer training rows than this are validated by k-fold cross-validation, more by one stratified split."""
 MAX_FOLDS = 3
 VALIDATION_SHARE = 0.2
+PROBE_ROWS = 500
+"""A feature kind the search has not yet measured is first timed on a sample of this many fitting rows, to forecast
+whether its first candidate ends within the budget."""
+NO_CAUSE_LABELS = "no cause labels"
+"""Why cause C is not searched when no validating row has a cause label (its validation score would be empty)."""

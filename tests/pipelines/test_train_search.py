@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from causa.nlp.option_search import CandidateScore, SearchRows, choose, validation_folds
+from benchmarks import datasets
+from causa.nlp.cues import load_resources, packaged_resources_dir
+from causa.nlp.labels import parse_causes
+from causa.nlp.option_search import CandidateScore, SearchRows, SearchSpace, choose, search_options, validation_folds
+from causa.nlp.search_rules import NO_CAUSE_LABELS
 from causa.pipelines.cli import main
 
 ENDINGS = {"positive": "blissful", "negative": "grumpish", "neutral": "maybeso"}
@@ -81,6 +85,73 @@ def test_a_spent_budget_keeps_the_best_so_far_and_says_so(made_up_words: Path, t
     assert manifest["selection"]["searched"] == [] and "search off" in manifest["selection"]["summary"]
     assert (manifest["parameters"]["char_ngrams"], manifest["parameters"]["sentiment_C"],
             manifest["parameters"]["cause_C"]) == (None, 4.0, 4.0)
+
+
+AIRLINE_ROWS = 1200
+
+
+@pytest.fixture(scope="module")
+def airline_file(tmp_path_factory) -> Path:
+    """The first AIRLINE_ROWS tweets of ../shared/data's airline_en set as a labelled file (the reasons as causes)."""
+    folder = datasets.data_dir()
+    if folder is None:
+        pytest.skip("../shared/data is not there")
+    frame = pd.read_csv(folder / "airline_en" / "tweets.csv").head(AIRLINE_ROWS)
+    path = tmp_path_factory.mktemp("airline") / "airline.csv"
+    pd.DataFrame({"text": frame["text"], "sentiment": frame["airline_sentiment"], "language": "en",
+                  "causes": frame["negativereason"].map(datasets.AIRLINE_REASON_CAUSES).fillna("")}
+                 ).to_csv(path, index=False)
+    return path
+
+
+def test_a_small_budget_skips_the_candidates_forecast_to_overrun_it_and_names_them(
+        airline_file: Path, tmp_path: Path, capsys) -> None:
+    frame = pd.read_csv(airline_file, keep_default_na=False)
+    n = len(frame)
+    rows = SearchRows(frame["text"].tolist(), ["en"] * n, frame["sentiment"].tolist(),
+                      [parse_causes(value, "airline") for value in frame["causes"]], [1.0] * n, [True] * n)
+    measured = search_options(rows, load_resources(packaged_resources_dir(), ["en"]),
+                              ("delay", "rudeness", "unresolved_issue"), SearchSpace(sentiment_C=(4.0,), cause_C=(4.0,)),
+                              budget_seconds=600)
+    words, chars = (tried.seconds for tried in measured.candidates)
+    overhead = measured.seconds - words - chars
+    budget = round(overhead + words + chars / 2, 1)  # room for the words candidates, not for the first chars one
+
+    manifest = train(airline_file, tmp_path, "budgeted", "--search-seconds", str(budget))
+    selection = manifest["selection"]
+    assert selection["budget_seconds"] == budget and selection["seconds"] <= budget * 1.25 + 2
+    skipped = selection["not_tried"]
+    assert {"char_ngrams": [2, 5], "sentiment_C": 4.0, "cause_C": 4.0} in [
+        {key: entry[key] for key in ("char_ngrams", "sentiment_C", "cause_C")} for entry in skipped]
+    for entry in skipped:
+        assert entry["reason"] == "budget spent" or entry["reason"].startswith("forecast ")
+        assert (entry["predicted_seconds"] is None) == (entry["reason"] == "budget spent")
+    printed = capsys.readouterr().out
+    for entry in skipped:
+        features = "off" if entry["char_ngrams"] is None else "2-5"
+        assert (f"char n-grams {features}, sentiment C {entry['sentiment_C']:g}, cause C {entry['cause_C']:g} "
+                f"({entry['reason']})") in printed
+    card = (tmp_path / "budgeted" / "README.md").read_text()
+    assert card.count("  - not tried (") == len(skipped)
+    assert all(f"not tried ({entry['reason']})" in card for entry in skipped)
+
+
+def test_without_cause_labels_cause_c_is_not_searched_and_says_why(tmp_path: Path, capsys) -> None:
+    labels = tmp_path / "no_causes.csv"
+    texts = {"positive": "lovely quick friendly service", "negative": "awful slow rude service",
+             "neutral": "the parcel came on a tuesday"}
+    pd.DataFrame([{"text": f"{text} {i}", "sentiment": sentiment, "language": "en"}
+                  for i in range(20) for sentiment, text in texts.items()]).to_csv(labels, index=False)
+    assert main(["train", "--labels", str(labels), "--base", "starter", "--base-per-language", "40",
+                 "--name", "uncaused", "--registry", str(tmp_path)]) == 0
+    selection = json.loads((tmp_path / "uncaused" / "manifest.json").read_text())["selection"]
+    assert selection["searched"] == ["char_ngrams", "sentiment_C"]
+    assert selection["not_searched"] == {"cause_C": NO_CAUSE_LABELS} == {"cause_C": "no cause labels"}
+    assert selection["chosen"]["cause_C"] == "no cause labels"
+    assert {c["cause_C"] for c in selection["candidates"]} == {4.0}
+    assert all(c["causes_average_precision"] is None for c in selection["candidates"])
+    options = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("options: "))
+    assert "cause C: no cause labels" in options and "cause C 4" not in options
 
 
 def score(features, sentiment_C: float, sentiment: float | None, cause: float | None) -> CandidateScore:
