@@ -173,9 +173,9 @@ def command_train(args: argparse.Namespace) -> int:
     if args.promote:
         try:
             comparison = promote(registry, result.version)
-        except PromotionRefused as refused:
-            sys.stdout.write(f"{refused}\n")
-            return 1
+        except PromotionRefused as refused:  # a refusal, like `causa models promote`'s: exit 2, the version kept
+            raise PromotionRefused(f"{refused} {result.version} stays registered; `causa models promote "
+                                   f"{result.version} --force` promotes it.") from refused
         sys.stdout.write(f"promoted {result.version}: {comparison.describe()}\n")
     return 0
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from causa.errors import EXIT_BAD_INPUT
 from causa.pipelines.cli import main
 from causa.storage.lake import Lake
 from causa.storage.registry import ModelRegistry
@@ -100,6 +101,22 @@ def test_a_tiny_held_out_set_is_refused_with_what_it_needs_unless_forced(registr
     assert entry["gate"]["counts"]["sentiments"] == {name: have[name] for name in ("negative", "neutral", "positive")}
     assert entry["gate"]["shortfalls"] == needed
     assert "too small" in entry["gate"]["refusals"][0]
+
+
+def test_train_and_models_promote_refuse_with_the_same_exit_code(registry: Path, tmp_path: Path, capsys,
+                                                                caplog) -> None:
+    labels = write_labels(tmp_path / "tiny.csv")
+    assert main(["train", "--labels", str(labels), "--base", "none", "--name", "again", "--promote",
+                 "--registry", str(registry)]) == EXIT_BAD_INPUT
+    refusal = caplog.records[-1].getMessage()
+    assert refusal.startswith("refusing to promote again: the held-out rows of again")
+    assert "again stays registered; `causa models promote again --force` promotes it." in refusal
+    assert "registered again in" in capsys.readouterr().out
+    assert "again" in ModelRegistry(registry).versions() and ModelRegistry(registry).promoted() is None
+
+    assert main(["models", "promote", "again", "--registry", str(registry), "--lake-sample", "0"]) == EXIT_BAD_INPUT
+    assert caplog.records[-1].getMessage().startswith("refusing to promote again: the held-out rows of again")
+    assert ModelRegistry(registry).promoted() is None
 
 
 def test_enough_held_out_rows_promote_with_intervals_class_table_and_lake_shares(registry: Path, tmp_path: Path,
