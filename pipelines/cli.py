@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
     report.add_argument("--locale", choices=SUPPORTED_LANGUAGES,
                         help="language of the report's words (default: [report] locale of the configuration, else en)")
+    report.add_argument("--model", default=None, metavar="VERSION",
+                        help="show only the rows this model version scored: default (the shipped model), promoted or "
+                             "a registered version (default: every row of the period; the page names their versions)")
 
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
     serve.add_argument("--config", type=Path)
@@ -206,17 +209,19 @@ def command_sources(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from causa.storage.model_versions import model_for
+    from causa.pipelines.active_model import active_model
     from causa.storage.report import write_report
     from causa.pipelines.settings import load_settings
 
     settings = load_settings(args.config)
-    model, _ = model_for(settings.model_version, settings.registry_root)
+    model, version = active_model(args.model, args.config)
     data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end,
-                        args.locale or settings.report_locale)
+                        args.locale or settings.report_locale, model_version=version if args.model else None,
+                        csi_weights=settings.csi_weights)
+    versions = ", ".join(data.provenance.model_versions) if data.provenance else "?"
     sys.stdout.write(
-        f"report {data.start} to {data.end}: {data.n_feedback} items, {len(data.alerts)} alerts, "
-        f"{len(data.themes)} unexplained themes -> {args.output}\n"
+        f"report {data.start} to {data.end}: {data.n_feedback} items scored by {versions or 'an unknown model'}, "
+        f"{len(data.alerts)} alerts, {len(data.themes)} unexplained themes -> {args.output}\n"
     )
     return 0
 

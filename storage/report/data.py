@@ -6,7 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +22,7 @@ from causa.storage.lake import Lake
 from causa.nlp.taxonomy import SENTIMENTS
 from causa.storage.service_metrics import rating_on_five
 from causa.storage.schemas import ALERTS, FEEDBACK, RUNS, SCORED, daily_summary_spec
+from causa.storage.summary import FEEDBACK_COLUMNS, daily_summary
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,10 @@ class Provenance:
     generated_at: datetime
     lake: str
     model_versions: tuple[str, ...]
-    """The model versions of the period's scored rows (several when the period spans a model change)."""
+    """The model versions of the rows shown (several when the period spans a model change)."""
     last_run: RunInfo | None
+    other_versions: tuple[str, ...] = ()
+    """With a model version chosen: the period's other versions, whose rows the report leaves out."""
 
 
 @dataclass
@@ -154,14 +157,28 @@ def period_days(lake: Lake, start: date | None, end: date | None, causes: Sequen
 
 
 def build_report_data(
-    lake: Lake, analyser: TextAnalyser, causes: Sequence[str], start: date | None = None, end: date | None = None
+    lake: Lake, analyser: TextAnalyser, causes: Sequence[str], start: date | None = None, end: date | None = None,
+    model_version: str | None = None, csi_weights: Mapping[str, float] | None = None,
 ) -> ReportData:
-    """Read the lake for [start, end] (default: all of it) and compute every section of the report."""
+    """Read the lake for [start, end] (default: all of it) and compute every section of the report; with
+    `model_version`, from the rows that version scored only (counts, shares, CSI under `csi_weights` and alerts
+    recomputed from them)."""
     causes = tuple(causes)
     days = period_days(lake, start, end, causes)
     start, end = start or days[0], end or days[-1]
-    summary = lake.read(daily_summary_spec(causes), days).to_pandas()
-    items = _items(lake, days)
+    versions = scored_versions(lake, days)
+    if model_version is None:
+        summary = lake.read(daily_summary_spec(causes), days).to_pandas()
+        alerts = _alerts(lake, days, causes)
+    else:
+        if model_version not in versions:
+            raise NoDataError(f"no row of {start} to {end} in {lake.root} was scored by model {model_version!r}; "
+                              f"the period's rows are from {', '.join(versions) or 'no model version'}")
+        summary = version_summary(lake, days, causes, model_version, csi_weights)
+        window = [d for d in lake.partitions(daily_summary_spec(causes)) if window_start(days) <= d <= days[-1]]
+        alerts = _sorted_alerts(detect_spikes(version_summary(lake, window, causes, model_version, csi_weights), days,
+                                                     causes))
+    items = _items(lake, days, model_version=model_version)
     weeks = sorted({week_of(d) for d in days})
     summary["week"] = summary["created_date"].map(week_of)
     channels = tuple(sorted(summary["channel"].unique()))
@@ -181,14 +198,14 @@ def build_report_data(
             channel: {c: _weekly(summary[summary["channel"] == channel], f"cause_{c}", weeks) for c in causes}
             for channel in channels
         },
-        alerts=_alerts(lake, days, causes),
+        alerts=alerts,
         impact=impact[~impact["metric"].isin(not_collected)].reset_index(drop=True),
         themes=unexplained_themes(items, analyser, weeks),
         n_unexplained=int(_unexplained(items).shape[0]),
         languages={k: int(v) for k, v in summary.groupby("language")["n_feedback"].sum().sort_values(ascending=False).items()},
         evidence=evidence_examples(items, causes),
         not_collected=not_collected,
-        provenance=provenance(lake, days),
+        provenance=provenance(lake, versions, model_version),
         response_weekly=(pd.DataFrame() if "response" in not_collected
                          else response_weekly(lake, days, summary, channels, weeks, causes)),
     )
@@ -225,14 +242,38 @@ def response_weekly(lake: Lake, days: Sequence[date], summary: pd.DataFrame, cha
     return table.reset_index()
 
 
-def provenance(lake: Lake, days: Sequence[date]) -> Provenance:
-    """The generation time, the lake, the period's model versions (scored rows) and the last recorded run."""
+def scored_versions(lake: Lake, days: Sequence[date]) -> tuple[str, ...]:
+    """The model versions of the scored rows of `days`, sorted."""
     versions = pc.unique(lake.read(SCORED, days, ["model_version"])["model_version"].drop_null())
+    return tuple(sorted(versions.to_pylist()))
+
+
+def version_summary(lake: Lake, days: Sequence[date], causes: Sequence[str], model_version: str,
+                    csi_weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """daily_summary's rows computed from the items of `days` that `model_version` scored (one day at a time)."""
+    parts = [daily_summary(lake.read(FEEDBACK, [day], list(FEEDBACK_COLUMNS)),
+                           _version_rows(lake.read(SCORED, [day]), model_version), causes, csi_weights)
+             for day in days]
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame(columns=list(daily_summary_spec(causes).schema.names))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _version_rows(scored: pa.Table, model_version: str | None) -> pa.Table:
+    return scored if model_version is None else scored.filter(pc.equal(scored["model_version"], model_version))
+
+
+def provenance(lake: Lake, versions: Sequence[str], model_version: str | None = None) -> Provenance:
+    """The generation time, the lake, the model versions of the rows shown (`versions`, the period's, or only
+    `model_version` when one is chosen) and the last recorded run."""
+    shown = tuple(versions) if model_version is None else (model_version,)
     return Provenance(
         generated_at=datetime.now(timezone.utc).replace(microsecond=0),
         lake=str(lake.root),  # a remote lake shows its URI only, never its storage options
-        model_versions=tuple(sorted(versions.to_pylist())),
+        model_versions=shown,
         last_run=last_run(lake),
+        other_versions=tuple(version for version in versions if version not in shown),
     )
 
 
@@ -245,8 +286,10 @@ def last_run(lake: Lake) -> RunInfo | None:
     return RunInfo(row["run_id"], row["status"], row["ended_at"], row["model_version"] or "")
 
 
-def _items(lake: Lake, days: Sequence[date], limit: int = ITEM_SAMPLE_ROWS) -> pd.DataFrame:
-    """The period's items with their scores: every item, or an even sample of `limit` when there are more."""
+def _items(lake: Lake, days: Sequence[date], limit: int = ITEM_SAMPLE_ROWS,
+           model_version: str | None = None) -> pd.DataFrame:
+    """The period's items with their scores (of `model_version` only, when given): every item, or an even sample
+    of `limit` when there are more."""
     stride = max(1, math.ceil(sum(lake.row_count(FEEDBACK, day) for day in days) / limit))
     if stride > 1:
         logger.info("report: impact, themes and examples from every %d-th item of the period", stride)
@@ -254,9 +297,10 @@ def _items(lake: Lake, days: Sequence[date], limit: int = ITEM_SAMPLE_ROWS) -> p
     for day in days:  # one day at a time: memory holds one day's rows
         feedback = lake.read(FEEDBACK, [day])
         feedback = feedback.take(pa.array(range(0, feedback.num_rows, stride))) if stride > 1 else feedback
-        scored = lake.read(SCORED, [day], SCORED_ITEM_COLUMNS)
+        scored = _version_rows(lake.read(SCORED, [day], [*SCORED_ITEM_COLUMNS, "model_version"]), model_version)
         scored = scored.filter(pc.is_in(scored["feedback_id"], value_set=feedback["feedback_id"]))
-        parts.append(feedback.to_pandas().merge(scored.drop_columns("created_date").to_pandas(), on="feedback_id"))
+        parts.append(feedback.to_pandas().merge(scored.drop_columns(["created_date", "model_version"]).to_pandas(),
+                                                  on="feedback_id"))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -324,6 +368,10 @@ def _alerts(lake: Lake, days: Sequence[date], causes: Sequence[str]) -> pd.DataF
         spec = daily_summary_spec(causes)
         needed = [d for d in lake.partitions(spec) if window_start(days) <= d <= days[-1]]
         alerts = detect_spikes(lake.read(spec, needed).to_pandas(), days, causes)
+    return _sorted_alerts(alerts)
+
+
+def _sorted_alerts(alerts: pd.DataFrame) -> pd.DataFrame:
     return alerts.sort_values(["created_date", "cause", "channel"], ascending=[False, True, True]).reset_index(drop=True)
 
 

@@ -92,7 +92,7 @@ def _provenance(data: ReportData, made: Provenance, words: Words) -> str:
     fields = (
         ("generated", words("prov_generated"), f"{made.generated_at:%Y-%m-%d %H:%M:%S} UTC"),
         ("period", words("prov_period"), words("period_range", start=data.start, end=data.end)),
-        ("model", words("prov_model"), ", ".join(made.model_versions) or words("unknown")),
+        ("model", words("prov_model"), _versions_text(made, words)),
         ("run", words("prov_run"), run_text),
         ("lake", words("prov_lake"), made.lake),
     )
@@ -101,6 +101,14 @@ def _provenance(data: ReportData, made: Provenance, words: Words) -> str:
                   f' data-run-id="{escape(run.run_id if run else "")}" data-run-status="{escape(run.status if run else "")}"')
     rows = "".join(f'<dt>{escape(label)}</dt><dd data-field="{key}">{escape(value)}</dd>' for key, label, value in fields)
     return f'<dl class="provenance"{attributes}>{rows}</dl>'
+
+
+def _versions_text(made: Provenance, words: Words) -> str:
+    """The model version(s) of the rows shown, and the period's others when the report shows one version only."""
+    shown = ", ".join(made.model_versions) or words("unknown")
+    if not made.other_versions:
+        return shown
+    return words("prov_model_only", version=shown, others=", ".join(made.other_versions))
 
 
 def _section(key: str, title: str, body: str, note: str = "") -> str:

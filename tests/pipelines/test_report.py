@@ -386,3 +386,55 @@ def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> Non
     assert extrema[1] - extrema[0] > 100, "screenshot is blank"
     histogram = image.histogram()
     assert max(histogram) / sum(histogram) < 0.97, "screenshot is nearly one colour"
+
+
+def test_model_shows_only_the_rows_that_version_scored_and_names_the_others(night: Path, tmp_path: Path,
+                                                                            capsys, caplog) -> None:
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from causa.storage.lake import Lake
+    from causa.storage.schemas import SCORED
+
+    shutil.copytree(night.parent, tmp_path / "copy", ignore=shutil.ignore_patterns("*.html"))
+    lake_root, config = tmp_path / "copy" / "lake", str(tmp_path / "copy" / "causa.toml")
+    lake = Lake(lake_root)
+    october = [day for day in lake.partitions(SCORED) if day < date(2026, 11, 1)]
+    older = lake.read(SCORED, october)
+    shipped = pc.unique(older["model_version"]).to_pylist()
+    assert len(shipped) == 1, "one nightly run scored every row"
+    relabelled = older.set_column(older.schema.get_field_index("model_version"), "model_version",
+                                  pa.array(["model-older"] * older.num_rows, pa.string()))
+    lake.upsert(SCORED, relabelled.drop_columns("created_date"), relabelled["created_date"])
+
+    both = tmp_path / "both.html"
+    assert main(["report", "--config", config, "-o", str(both)]) == 0
+    named = ", ".join(sorted(["model-older", shipped[0]]))
+    assert f"items scored by {named}," in capsys.readouterr().out
+    page = Page()
+    page.feed(both.read_text(encoding="utf-8"))
+    assert page.fields["model"] == named
+
+    only = tmp_path / "only.html"
+    assert main(["report", "--config", config, "--model", "default", "-o", str(only)]) == 0
+    start, end = period(lake_root)
+    with duckdb.connect() as db:
+        languages = dict(db.execute(
+            f"select language, count(*) from {items(lake_root)} where model_version = '{shipped[0]}' and "
+            f"created_date between date '{start}' and date '{end}' group by 1").fetchall())
+    assert f"{sum(languages.values())} items scored by {shipped[0]}," in capsys.readouterr().out
+    page = Page()
+    page.feed(only.read_text(encoding="utf-8"))
+    assert {e["data-language"]: int(e["data-count"]) for e in page.with_attr("data-language")} == languages
+    assert page.fields["model"] == f"{shipped[0]}, its rows only (the period also holds rows of model-older)"
+    assert next(e for e in page.elements if e["tag"] == "dl")["data-model-version"] == shipped[0]
+    assert all(date.fromisoformat(e["data-alert"].split("|")[0]) >= date(2026, 11, 1)
+               for e in page.with_attr("data-alert"))
+
+    assert main(["report", "--config", config, "--model", "default", "--from", "2026-10-01", "--to", "2026-10-31",
+                 "-o", str(tmp_path / "none.html")]) == 2
+    assert (f"no row of 2026-10-01 to 2026-10-31 in {lake_root} was scored by model '{shipped[0]}'; the period's "
+            "rows are from model-older") in caplog.records[-1].getMessage()
+    assert not (tmp_path / "none.html").exists()
