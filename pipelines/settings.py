@@ -392,10 +392,7 @@ class SourceSettings(Table):
 
     def resolved_path(self, base: Path) -> str:
         """The glob to read: `sample:` points into the bundled sample, a relative path is relative to `base`."""
-        if self.path.startswith(SAMPLE_PREFIX):
-            return str(sample_root() / self.path[len(SAMPLE_PREFIX) :])
-        path = Path(os.path.expanduser(self.path))
-        return str(path if path.is_absolute() else base / path)
+        return local_path(self.path, base)
 
 
 class ConfigFile(Table):
@@ -464,6 +461,15 @@ class Settings:
         if self.lock_dir is not None:
             return self.lock_dir
         return self.lake_root if conditional_create(self.lake_root) else default_lock_dir(self.lake_root)
+
+
+def local_path(path: str, base: Path) -> str:
+    """A configured file path as read: `sample:` points into the bundled sample, a relative path is relative to
+    `base` (the configuration's folder), `~` is the home folder."""
+    if path.startswith(SAMPLE_PREFIX):
+        return str(sample_root() / path[len(SAMPLE_PREFIX) :])
+    expanded = Path(os.path.expanduser(path))
+    return str(expanded if expanded.is_absolute() else base / expanded)
 
 
 def sample_root() -> Path:

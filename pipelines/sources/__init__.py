@@ -32,5 +32,5 @@ def open_source(settings: SourceSettings, base_dir: Path, start: Start | None = 
     if settings.kind == "sql":
         from causa.pipelines.sources.sql import SqlSource
 
-        return SqlSource(settings, start)
+        return SqlSource(settings, start, base_dir)
     raise SourceError(f"source {settings.name!r}: unsupported kind {settings.kind!r}")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
-from causa.pipelines.settings import SettingsError, SourceSettings, SqlSettings, resolve_env
+from causa.pipelines.settings import SettingsError, SourceSettings, SqlSettings, local_path, resolve_env
 from causa.pipelines.sources.fields import lacking_fields, warn_of_missing_optional_fields
 from causa.pipelines.sources.files import SourceError
 from causa.pipelines.sources.progress import Checkpoint, Start
@@ -33,15 +34,17 @@ class SqlSource:
     """Runs `SELECT * FROM (<query>) WHERE <watermark_column> >= :since ORDER BY <watermark_column>`, streamed.
 
     `>=` re-reads the rows at the watermark itself (rows committed later with the same time are not missed); the
-    lake merges them by feedback_id, so nothing is duplicated.
+    lake merges them by feedback_id, so nothing is duplicated. A SQLite database file is found as files sources'
+    paths are: `sample:` points into the bundled sample, a relative path is relative to `base_dir`.
     """
 
-    def __init__(self, settings: SourceSettings, start: Start | None = None) -> None:
+    def __init__(self, settings: SourceSettings, start: Start | None = None, base_dir: Path | None = None) -> None:
         if settings.sql is None:
             raise SourceError(f"source {settings.name!r} is not a sql source")
         self.settings = settings
         self.sql: SqlSettings = settings.sql
         self.start = start or Start()
+        self.base_dir = base_dir or Path.cwd()
         self._watermark: Watermark | None = None
 
     def since(self, dialect: str) -> Any:
@@ -64,7 +67,7 @@ class SqlSource:
     def extract(self) -> Iterator[RawRecord]:
         name, column = self.settings.name, self.sql.watermark_column
         try:
-            url = make_url(resolve_env(self.sql.url, f"sources.{name}.url"))
+            url = sqlite_file_url(make_url(resolve_env(self.sql.url, f"sources.{name}.url")), self.base_dir)
         except SettingsError as error:
             raise SourceError(str(error)) from None
         except ArgumentError:
@@ -109,6 +112,15 @@ class SqlSource:
     def checkpoint(self) -> Checkpoint:
         """The highest watermark_column value read (stored once the rows are committed)."""
         return Checkpoint(watermark=self._watermark)
+
+
+def sqlite_file_url(url: URL, base_dir: Path) -> URL:
+    """`url` with the path of its SQLite database file resolved (`sqlite:///sample:support/tickets.sqlite`,
+    `sqlite:///data/crm.db` next to the configuration); other databases, in-memory and `file:` URIs as they are."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    return url.set(database=local_path(database, base_dir))
 
 
 def transient_failure(error: SQLAlchemyError, connected: bool) -> bool:

@@ -21,7 +21,7 @@ from tests.pipelines.lake_tables import DATA_TABLES, table_rows
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
 SMALL_BATCHES = "\n[run]\nbatch_rows = 100\n"
-"""The sample's 485 records in several scoring batches per source, so both workers get batches."""
+"""The sample's records (hundreds per source) in several scoring batches per source, so both workers get batches."""
 ONE_SOURCE = [{"name": "s", "kind": "files", "path": "x.csv", "channel": "review",
                "fields": {"id": "id", "text": "text", "created_at": "created_at"}}]
 

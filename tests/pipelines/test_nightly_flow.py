@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
-from datetime import date
+import re
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -14,23 +15,17 @@ import pytest
 from causa.pipelines.cli import main
 from causa.pipelines.flows import nightly
 from causa.pipelines.schedule import nightly_deployment
+from tests.pipelines.sample_files import repeated, sample_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
 DATA_TABLES = ("feedback", "scored", "daily_summary", "quarantine")
+INCIDENT_WEEK = date(2026, 10, 26)
+"""Monday of the sample's courier outage (pipelines/sample/README.md): delay complaints spike on social media."""
 
 
 def table(lake: Path, name: str) -> str:
     return f"read_parquet('{lake}/{name}/*/*.parquet', hive_partitioning = true)"
-
-
-def sample_rows() -> tuple[int, int]:
-    """(rows in the sample's review files, rows in its social files)."""
-    from causa.pipelines.settings import sample_root
-
-    reviews = sum(len(list(csv.DictReader(p.open(encoding="utf-8-sig")))) for p in sample_root().glob("store_reviews/*.csv"))
-    social = sum(1 for p in sample_root().glob("social/*.jsonl") for line in p.read_text().splitlines() if line.strip())
-    return reviews, social
 
 
 def file_hashes(lake: Path) -> dict[str, str]:
@@ -56,12 +51,16 @@ def test_sample_night_lands_every_table(sample_run) -> None:
     config, result = sample_run
     lake = config.parent / "lake"
     assert result.status == "success"
-    reviews, social = sample_rows()
+    rows = sample_rows()
+    read = sum(len(source_rows) for source_rows in rows.values())
+    repeats = sum(repeated(source_rows) for source_rows in rows.values())
+    assert [(o.source, o.extracted) for o in result.outcomes] == [(name, len(r)) for name, r in rows.items()]
     with duckdb.connect() as db:
         stored = db.execute(f"select count(*), count(distinct feedback_id) from {table(lake, 'feedback')}").fetchone()
         quarantined = db.execute(f"select count(*) from {table(lake, 'quarantine')}").fetchone()[0]
         assert stored[0] == stored[1], "feedback_id must be unique"
-        assert stored[0] + quarantined == reviews + social
+        assert repeats >= 2, "the sample holds repeated posts"
+        assert stored[0] + quarantined + repeats == read
         assert quarantined >= 2
         scored = db.execute(
             f"select count(*), count(sentiment), count(distinct feedback_id) from {table(lake, 'scored')}"
@@ -78,7 +77,7 @@ def test_sample_night_lands_every_table(sample_run) -> None:
         languages = {row[0] for row in db.execute(f"select distinct language from {table(lake, 'feedback')}").fetchall()}
         assert {"en", "pt", "es", "ro", "ru"} <= languages
         runs = db.execute(f"select status, rows_in, rows_quarantined, model_version from {table(lake, 'runs')}").fetchall()
-        assert runs == [("success", reviews + social, quarantined, result.model_version)]
+        assert runs == [("success", read, quarantined, result.model_version)]
 
 
 def test_quarantine_names_the_reason_and_holds_no_personal_data(sample_run) -> None:
@@ -90,6 +89,29 @@ def test_quarantine_names_the_reason_and_holds_no_personal_data(sample_run) -> N
     assert any("empty text" in reason for reason in reasons)
     assert any("created_at" in reason for reason in reasons)
     assert not any("4111 1111 1111 1111" in text or "@example." in text for text in texts)
+
+
+def test_sample_night_alerts_on_the_incident_week_and_collects_survey_scores(sample_run) -> None:
+    """The sample's courier outage raises delay alerts on social on most days of its week, more than in any other
+    week (false alarms are rare, not absent); the post-contact surveys give CSAT, NPS and CES, shown as KPIs."""
+    config, _ = sample_run
+    lake = config.parent / "lake"
+    with duckdb.connect() as db:
+        alert_days = [day for (day,) in db.execute(
+            f"select created_date from {table(lake, 'alerts')} where cause = 'delay' and channel = 'social'"
+        ).fetchall()]
+        surveys = db.execute(f"select count(*) from {table(lake, 'feedback')} where channel = 'survey'").fetchone()[0]
+        answers = db.execute(f"select sum(n_csat), sum(n_nps), sum(n_ces), min(nps), max(nps), min(ces_avg), "
+                             f"max(ces_avg) from {table(lake, 'daily_summary')} where channel = 'survey'").fetchone()
+    weeks = Counter(day - timedelta(days=day.weekday()) for day in alert_days)
+    assert weeks[INCIDENT_WEEK] >= 3 and all(n < weeks[INCIDENT_WEEK] for week, n in weeks.items()
+                                             if week != INCIDENT_WEEK), alert_days
+    assert surveys > 100 and answers[:3] == (surveys, surveys, surveys)
+    assert -100 <= answers[3] < answers[4] <= 100 and 1 <= answers[5] < answers[6] <= 7
+    report = (lake / "report.html").read_text(encoding="utf-8")
+    values = dict(re.findall(r'data-kpi="(\w+)" data-value="([^"]*)"', report))
+    assert all(values.get(kpi) for kpi in ("csat_pct", "nps", "ces_avg")), values  # empty when not collected
+    assert "data-not-collected" not in report
 
 
 def test_second_identical_run_changes_no_data_table(sample_run) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from causa.pipelines.settings import SettingsError, default_config_path, load_settings, parse_settings
+from causa.pipelines.settings import SettingsError, default_config_path, load_settings, local_path, parse_settings
 
 SOURCE = {
     "name": "reviews",
@@ -19,8 +20,14 @@ SOURCE = {
 
 def test_packaged_config_serves_the_sample() -> None:
     settings = load_settings(default_config_path())
-    assert [s.name for s in settings.sources] == ["store_reviews", "social"]
-    assert all(Path(s.resolved_path(settings.base_dir)).parent.is_dir() for s in settings.sources)
+    assert [s.name for s in settings.sources] == ["store_reviews", "social", "surveys", "support_tickets"]
+    files = [s for s in settings.sources if s.kind == "files"]
+    assert len(files) == 3 and all(Path(s.resolved_path(settings.base_dir)).parent.is_dir() for s in files)
+    [tickets] = [s for s in settings.sources if s.kind == "sql"]
+    database = make_url(tickets.sql.url).database
+    assert Path(local_path(database, settings.base_dir)).is_file()
+    assert {s.channel for s in settings.sources} == {"review", "social", "survey", "ticket"}
+    assert all(role in files[2].fields for role in ("nps", "csat", "ces"))
 
 
 def test_relative_paths_are_relative_to_the_config(tmp_path: Path) -> None:

@@ -166,6 +166,45 @@ def test_sqlite_missing_table_is_a_source_error(tmp_path: Path) -> None:
     assert not raised.value.transient
 
 
+def test_a_relative_sqlite_path_is_relative_to_the_configuration_not_the_working_folder(
+    sqlite_db: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from causa.pipelines.settings import load_settings
+    from causa.pipelines.sources import open_source
+
+    config = tmp_path / "causa.toml"
+    config.write_text(
+        '[[sources]]\nname = "shop"\nkind = "sql"\nurl = "sqlite:///reviews.db"\n'
+        'query = "select seq as id, body, created_at from reviews"\nwatermark_column = "created_at"\n'
+        'channel = "review"\n[sources.fields]\nid = "id"\ntext = "body"\ncreated_at = "created_at"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(config)
+    records = list(open_source(settings.sources[0], settings.base_dir).extract())
+    assert [r.data["id"] for r in records] == list(range(1, 8))
+    assert not any(elsewhere.iterdir()), "no database file may be created in the working folder"
+
+
+def test_sample_sqlite_url_reads_the_bundled_tickets_from_a_copied_configuration(tmp_path: Path, monkeypatch) -> None:
+    from causa.pipelines.settings import default_config_path, load_settings, sample_root
+    from causa.pipelines.sources import open_source
+
+    config = tmp_path / "causa.toml"
+    config.write_text(default_config_path().read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(config)
+    [tickets] = [s for s in settings.sources if s.kind == "sql"]
+    assert tickets.sql is not None and "sample:" in tickets.sql.url
+    with sqlite3.connect(sample_root() / "support" / "tickets.sqlite") as db:
+        expected = [row[0] for row in db.execute("select ticket_id from tickets order by opened_at")]
+    records = list(open_source(tickets, settings.base_dir).extract())
+    assert [r.data["ticket_id"] for r in records] == expected and len(expected) > 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["causa.toml"]
+
+
 @pytest.mark.parametrize(
     ("url", "column", "message"),
     [

@@ -10,6 +10,7 @@ import pytest
 from causa.pipelines.flows import run_nightly
 from causa.pipelines.settings import default_config_path
 from tests.pipelines.lake_tables import DATA_TABLES, table_rows
+from tests.pipelines.sample_files import repeated, sample_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 RUN_DATE = date(2026, 11, 20)
@@ -30,7 +31,11 @@ def test_small_batches_on_worker_processes_equal_one_batch_in_process(tmp_path: 
     second = run_nightly(config_path=str(pieces), run_date=RUN_DATE)
     assert first.status == second.status == "success"
     counts = lambda result: [(o.source, o.extracted, o.stored, o.quarantined) for o in result.outcomes]  # noqa: E731
-    assert counts(second) == counts(first) == [("store_reviews", 275, 265, 10), ("social", 210, 210, 0)]
+    assert counts(second) == counts(first)
+    rows = sample_rows()
+    for source, extracted, stored, quarantined in counts(first):
+        assert extracted == len(rows[source]) and stored + quarantined + repeated(rows[source]) == extracted, source
+    assert [o.quarantined > 0 for o in first.outcomes] == [True] * len(rows)
     for spec in DATA_TABLES:
         expected = table_rows(whole.parent / "lake", spec)
         assert expected and table_rows(pieces.parent / "lake", spec) == expected, spec.name
