@@ -4,8 +4,11 @@ scores a batch of the night."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,8 +29,9 @@ RUN_DATE = date(2026, 11, 20)
 WORKERS = ("w1", "w2")
 RECORDS_PER_FILE = 30
 BATCH_ROWS = 25
-SCORING_BATCHES = 12
-"""Each source reads 5 files of RECORDS_PER_FILE records: 150 records, so 6 batches of BATCH_ROWS per source."""
+SCORING_BATCHES = 20
+"""The three file sources read 5 files of RECORDS_PER_FILE records each: 150 records, so 6 batches of BATCH_ROWS per
+source; the tickets table keeps RECORDS_PER_FILE tickets: 2 batches."""
 NIGHT_TIMEOUT_SECONDS = 300.0
 RUN_RECORD_SAME = ("flow", "status", "rows_in", "rows_quarantined", "rows_stored", "rows_changed", "source_counts",
                    "model_version", "code_version", "schema_version")
@@ -36,18 +40,27 @@ RUN_RECORD_SAME = ("flow", "status", "rows_in", "rows_quarantined", "rows_stored
 
 def sample_copy(folder: Path) -> Path:
     """The bundled sample configuration over a copy of the sample files cut to their first RECORDS_PER_FILE
-    records each, scored in batches of BATCH_ROWS; returns its causa.toml (its lake is `folder`/lake)."""
+    records each (tickets too), scored in batches of BATCH_ROWS; returns its causa.toml (its lake is
+    `folder`/lake)."""
     for source_file in sorted(sample_root().glob("*/*")):
-        lines = source_file.read_text(encoding="utf-8").splitlines()
-        header = 1 if source_file.suffix == ".csv" else 0
         copy = folder / "sample" / source_file.parent.name / source_file.name
         copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text("\n".join(lines[: header + RECORDS_PER_FILE]) + "\n", encoding="utf-8")
+        if source_file.suffix == ".sqlite":
+            shutil.copyfile(source_file, copy)
+            with closing(sqlite3.connect(copy)) as db, db:
+                db.execute("delete from tickets where ticket_id not in "
+                           f"(select ticket_id from tickets order by opened_at limit {RECORDS_PER_FILE})")
+        elif source_file.suffix in (".csv", ".jsonl"):
+            lines = source_file.read_text(encoding="utf-8").splitlines()
+            header = 1 if source_file.suffix == ".csv" else 0
+            copy.write_text("\n".join(lines[: header + RECORDS_PER_FILE]) + "\n", encoding="utf-8")
     config_text = default_config_path().read_text(encoding="utf-8")
-    assert config_text.count('path = "sample:') == 2, "the sample configuration no longer reads two sample folders"
+    assert (config_text.count('path = "sample:'), config_text.count("sqlite:///sample:")) == (3, 1), \
+        "the sample configuration no longer reads three sample folders and the tickets database"
     config = folder / "causa.toml"
     run_table = f"\n[run]\nbatch_rows = {BATCH_ROWS}\n"
-    config.write_text(config_text.replace('path = "sample:', 'path = "sample/') + run_table, encoding="utf-8")
+    copied = config_text.replace('path = "sample:', 'path = "sample/').replace("sqlite:///sample:", "sqlite:///sample/")
+    config.write_text(copied + run_table, encoding="utf-8")
     return config
 
 
@@ -57,7 +70,7 @@ def local_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = sample_copy(tmp_path_factory.mktemp("local"))
     assert main(["run", "--config", str(config), "--date", RUN_DATE.isoformat(), "--executor", "local"]) == 0
     lake = config.parent / "lake"
-    assert len(table_rows(lake, FEEDBACK)) > 250 and table_rows(lake, QUARANTINE), "the sample copy lost its rows"
+    assert len(table_rows(lake, FEEDBACK)) > 400 and table_rows(lake, QUARANTINE), "the sample copy lost its rows"
     return lake
 
 
