@@ -22,6 +22,7 @@ from causa.storage.model_versions import load_version
 from causa.storage.registry import ModelRegistry
 from causa.storage.schemas import FEEDBACK, QUARANTINE, RUNS, SCORED, daily_summary_spec
 from causa.storage.state import StateStore
+from tests.pipelines.sample_files import repeated, sample_rows
 from tests.storage.s3_server import running_s3_server
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -77,7 +78,10 @@ def test_night_lands_every_table_state_and_report_in_the_bucket(remote_night, s3
         runs = con.execute("select status, rows_in, rows_quarantined from runs").fetchall()
     assert stored == unique and stored > 0 and quarantined >= 2
     assert scored == (stored, stored)
-    assert runs == [("success", stored + quarantined, quarantined)]
+    rows = sample_rows()
+    read = sum(len(source_rows) for source_rows in rows.values())
+    assert stored + quarantined + sum(repeated(source_rows) for source_rows in rows.values()) == read
+    assert runs == [("success", read, quarantined)]
     summary = lake.read(daily_summary_spec(shipped_model.causes)).to_pandas()
     assert summary["n_feedback"].sum() == stored
     assert b"<html" in (result.lake_root / "report.html").read_bytes()[:200].lower()
