@@ -135,7 +135,7 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
                        help="a labelled file (as causa train --labels reads it) whose items are left out, matched by "
                             "feedback_id where a row has one, else by normalised text; repeatable")
     queue.add_argument("-o", "--output", type=Path, required=True, help="CSV or JSONL to write")
-    queue.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    add_model_choice(queue)
 
 
 def _registry(args: argparse.Namespace):
@@ -313,15 +313,17 @@ def command_explain(args: argparse.Namespace) -> int:
 
 
 def command_review_queue(args: argparse.Namespace) -> int:
-    from causa.storage.review_queue import labelled_items, review_queue, write_queue
+    from causa.pipelines.active_model import active_model
     from causa.pipelines.settings import load_settings
     from causa.storage.lake import Lake
+    from causa.storage.review_queue import ScoringModel, labelled_items, review_queue, write_queue
 
     settings = load_settings(args.config)
     exclude = labelled_items(args.exclude)
-    frame = review_queue(Lake(settings.lake_root), args.n, exclude)
+    model, version = active_model(args.model, args.config, args.registry)
+    frame = review_queue(Lake(settings.lake_root), args.n, exclude, model=ScoringModel(model, version))
     write_queue(frame, args.output)
-    sys.stdout.write(f"wrote {len(frame)} items to label into {args.output} "
+    sys.stdout.write(f"wrote {len(frame)} items to label into {args.output}, ranked by model {version} "
                      f"(fill in 'sentiment' and 'causes', then: causa train --labels {args.output})\n")
     return 0
 

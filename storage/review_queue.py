@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -9,11 +10,15 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from causa.nlp.model import FeedbackModel
 from causa.nlp.review_selection import SelectionOptions, cause_group, normalised_text, select_for_review
 from causa.storage.errors import InvalidOption, NoDataError
 from causa.table_files import atomic_path, read_table_file, write_csv
 from causa.storage.lake import Lake
 from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED
+from causa.storage.scoring import score_texts
+
+logger = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ("sentiment", "causes")
 SUFFIXES = (".csv", ".jsonl")
@@ -53,13 +58,14 @@ def labelled_items(paths: Sequence[Path]) -> LabelledItems:
 
 
 def review_queue(lake: Lake, n: int, exclude: LabelledItems | None = None,
-                 options: SelectionOptions = SelectionOptions()) -> pd.DataFrame:
+                 options: SelectionOptions = SelectionOptions(), model: ScoringModel | None = None) -> pd.DataFrame:
     """Up to `n` items chosen by uncertainty and diversity (causa.nlp.review_selection), listed flagged
     needs_review first, then by the smallest margin between the two likeliest sentiments.
 
-    Uncertainty orders the candidates the same way; `exclude` leaves out items already labelled. The `sentiment`
-    and `causes` columns are left empty for a person to fill in; the model's guesses sit next to them as
-    `predicted_sentiment` and `predicted_causes`.
+    Uncertainty orders the candidates the same way; `exclude` leaves out items already labelled. With `model`, the
+    uncertainty is that model's: items another version scored are scored again with it (not stored). The
+    `sentiment` and `causes` columns are left empty for a person to fill in; the model's guesses sit next to them
+    as `predicted_sentiment` and `predicted_causes`.
     """
     if n < 1:
         raise InvalidOption(f"--n must be at least 1, got {n}")
@@ -71,6 +77,8 @@ def review_queue(lake: Lake, n: int, exclude: LabelledItems | None = None,
     if exclude is not None and len(exclude):
         known = frame["feedback_id"].isin(exclude.feedback_ids) | frame["text"].map(normalised_text).isin(exclude.texts)
         frame = frame[~known]
+    if model is not None:
+        frame = scored_by(frame, model)
     ordered = np.sort(frame[list(PROBABILITY_COLUMNS)].to_numpy(dtype=float), axis=1)
     frame["margin"] = ordered[:, -1] - ordered[:, -2]
     ranking = {"by": ["needs_review", "margin", "feedback_id"], "ascending": [False, True, True]}
@@ -95,6 +103,32 @@ def review_queue(lake: Lake, n: int, exclude: LabelledItems | None = None,
         "sentiment": "",
         "causes": "",
     }).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """A loaded model and the version name its rows carry in the scored table."""
+
+    model: FeedbackModel
+    version: str
+
+
+def scored_by(frame: pd.DataFrame, scoring: ScoringModel) -> pd.DataFrame:
+    """`frame` (scored rows joined with their text and language) with every row another version scored replaced
+    by `scoring`'s scores of its text."""
+    stale = frame["model_version"] != scoring.version
+    if not stale.any():
+        return frame
+    rows = frame[stale]
+    logger.info("scoring %d lake items with model %s (the lake holds other versions' scores for them)", len(rows),
+                scoring.version)
+    fresh = score_texts(scoring.model, rows["text"].tolist(), rows["language"].tolist(),
+                        rows["feedback_id"].tolist()).to_pandas()
+    rescored = rows.reset_index(drop=True).assign(
+        **{column: fresh[column] for column in ("sentiment", *PROBABILITY_COLUMNS, "causes", "needs_review")},
+        model_version=scoring.version,
+    )
+    return pd.concat([frame[~stale], rescored], ignore_index=True)
 
 
 def write_queue(frame: pd.DataFrame, path: Path) -> None:

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from causa.pipelines.cli import main
 from causa.storage.lake import Lake
-from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED
+from causa.storage.model_versions import DEFAULT, model_for
+from causa.storage.schemas import FEEDBACK, PROBABILITY_COLUMNS, SCORED, probability_column
+from causa.storage.scoring import score_texts
 
 TEMPLATE = "Flight {} was delayed {} hours but the crew were lovely and kept us informed, thanks"
 COPIES = 12
@@ -155,3 +160,29 @@ def test_an_exclude_file_without_ids_or_texts_is_refused(small_lake: Path, tmp_p
     assert main(arguments) == 2
     assert "has neither a feedback_id nor a text column" in caplog.text
     assert not (tmp_path / "q.csv").exists()
+
+
+def test_the_queue_ranks_by_the_active_model_and_rescores_what_another_version_scored(
+        small_lake: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(small_lake.parent, copy)
+    scored_files = sorted((copy / "lake" / "scored").rglob("*.parquet"))
+    assert scored_files
+    for path in scored_files:  # an older version that was sure of everything
+        table = pq.read_table(path)
+        rows = len(table)
+        table = table.set_column(table.schema.get_field_index("model_version"), "model_version",
+                                 pa.array(["older-1"] * rows))
+        for column in PROBABILITY_COLUMNS:
+            sure = [1.0 if column == probability_column("neutral") else 0.0] * rows
+            table = table.set_column(table.schema.get_field_index(column), column,
+                                     pa.array(sure, type=table.schema.field(column).type))
+        pq.write_table(table, path)
+
+    frame = queue(copy / "causa.toml", tmp_path / "queue.csv", 10)
+    model, version = model_for(DEFAULT, None)  # the sample configuration's registry is empty: the shipped model
+    assert set(frame["model_version"]) == {version}
+    fresh = score_texts(model, frame["text"].tolist(), frame["language"].tolist()).to_pandas()
+    for column in PROBABILITY_COLUMNS:
+        assert np.allclose(frame[column].astype(float), fresh[column].round(3), atol=1e-3), column
+    assert frame["margin"].astype(float).max() < 1.0  # not the older version's certainty
