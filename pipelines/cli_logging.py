@@ -15,6 +15,9 @@ import sys
 from causa.errors import CausaError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CHATTY_LOGGERS = ("httpx",)
+"""Loggers whose INFO lines (one per request to the Prefect API) say nothing to the user: WARNING and up only,
+unless verbose."""
 
 
 class OneLineCausaErrors(logging.Formatter):
@@ -31,3 +34,6 @@ def configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT) if verbose else OneLineCausaErrors(LOG_FORMAT))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+    if not verbose:
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -164,6 +164,7 @@ def test_a_failed_night_is_one_line_without_a_traceback_and_ends_failed(tmp_path
                                            r"the records of .*drop\.jsonl have no field text = 'text'.*\)", told[0])
     assert "Traceback" not in run.stderr + run.stdout
     assert flow_run_endings(run.stderr) == ["Failed", "Failed"]  # the night and its sources subflow
+    assert " INFO httpx: " not in run.stderr  # not one line per request to the Prefect API
 
 
 @pytest.mark.usefixtures("prefect_server")
