@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's chromium, for the report's headless browser test (tests/pipelines/test_report_browser.py).
+# Debian's chromium, for the report's headless browser test (tests/pipelines/test_report.py).
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     exit 0
