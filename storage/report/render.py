@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from html import escape
 from typing import Iterable
 
@@ -26,12 +27,17 @@ section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:14px 18p
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,td.test,td:first-child{white-space:nowrap}
+td.trend svg{min-width:72px}
 mark{background:#ffe08a;padding:0 1px}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:12px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:12px}
+.grid2>*{min-width:0}
 .chart{max-width:100%;height:auto}
+.table-scroll,.chart-scroll{overflow-x:auto;max-width:100%}
 .provenance{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:13px;color:#444;margin:6px 0 0}
 .provenance dt{color:#666}.provenance dd{margin:0;overflow-wrap:anywhere}
-blockquote{margin:4px 0 8px;padding:4px 10px;border-left:3px solid #ccc;font-size:13px}
+blockquote{margin:4px 0 8px;padding:4px 10px;border-left:3px solid #ccc;font-size:13px;overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:8px 10px 32px}section{padding:12px}th,td{padding:4px}blockquote{padding:4px 6px}}
 """
 
 
@@ -163,9 +169,9 @@ def _partial_note(data: ReportData, words: Words) -> str:
 def _sentiment(data: ReportData, words: Words) -> str:
     series = {words.named("sentiment", s): counts for s, counts in data.sentiment_weekly.items()}
     colours = {words.named("sentiment", s): c for s, c in svg.colour_map(list(data.sentiment_weekly)).items()}
-    chart = svg.stacked_bars(_week_labels(data, words), series, words("sentiment_chart"), width=1040, height=260,
+    chart = svg.stacked_bars(_week_labels(data, words), series, words("sentiment_chart"), width=780, height=200,
                              colours=colours, partial=data.partial_weeks)
-    return _section("sentiment", words("sec_sentiment"), chart,
+    return _section("sentiment", words("sec_sentiment"), _chart(chart),
                     escape(words("sentiment_note")) + _partial_note(data, words))
 
 
@@ -177,8 +183,8 @@ def _causes(data: ReportData, words: Words) -> str:
         named = {words.named("cause", c): counts for c, counts in series.items()}
         charts.append(
             f'<div data-channel="{escape(channel)}"><h3 class="muted">{escape(name)}</h3>'
-            + svg.line_chart(_week_labels(data, words), named, words("causes_chart", channel=name), width=520,
-                             colours=colours, partial=data.partial_weeks)
+            + _chart(svg.line_chart(_week_labels(data, words), named, words("causes_chart", channel=name), width=420,
+                                    height=180, colours=colours, partial=data.partial_weeks))
             + _response_table(data, channel, words)
             + "</div>"
         )
@@ -213,13 +219,13 @@ def _response_table(data: ReportData, channel: str, words: Words) -> str:
         columns.append(("col_delay_items", "n"))
     head = _head(words, *columns)
     caption = escape(words("response_caption", cause=words.named("cause", RESPONSE_CAUSE)))
-    return (f'<table data-response-channel="{escape(channel)}"><caption class="muted">{caption}</caption>{head}'
-            f'{"".join(rows)}</table>')
+    return (f'<p class="muted">{caption}</p>'
+            + _table(head + "".join(rows), f' data-response-channel="{escape(channel)}"'))
 
 
 
 def _alerts(data: ReportData, words: Words) -> str:
-    note = escape(words("alert_rule", rule=DEFAULT_RULE.describe()))
+    note = escape(words("alert_rule", **asdict(DEFAULT_RULE)))
     if data.alerts.empty:
         return _section("alerts", words("sec_alerts"), f"<p>{escape(words('no_spikes'))}</p>", note)
     rows = "".join(
@@ -227,13 +233,29 @@ def _alerts(data: ReportData, words: Words) -> str:
         f"<td>{escape(words.named('cause', r.cause))}</td><td>{escape(words.named('channel', r.channel))}</td>"
         f'<td class="n">{escape(words("items_of", count=r.count, n=r.n_feedback))}</td>'
         f'<td class="n">{fmt(r.expected_count, 2)}</td><td class="n">{fmt(100 * r.baseline_share, 1, "%")}</td>'
-        f'<td class="n">{r.p_count:.4f}</td><td class="n">{r.p_share:.4f}</td><td>{escape(r.triggered_by)}</td></tr>'
+        f'<td class="n">{r.p_count:.4f}</td><td class="n">{r.p_share:.4f}</td>'
+        f'<td class="test">{escape(_tests(r.triggered_by, words))}</td></tr>'
         for r in data.alerts.itertuples(index=False)
     )
     head = _head(words, ("col_day", ""), ("col_cause", ""), ("col_channel", ""), ("col_items", "n"),
                  ("col_expected", "n"), ("col_usual_share", "n"), ("col_p_count", "n"), ("col_p_share", "n"),
                  ("col_test", ""))
-    return _section("alerts", words("sec_alerts"), f"<table>{head}{rows}</table>", note)
+    return _section("alerts", words("sec_alerts"), _table(head + rows), note)
+
+
+def _tests(triggered_by: str, words: Words) -> str:
+    """The tests that fired (`count`, `share` or `count+share`) in the locale's words."""
+    return " + ".join(words.named("test", name) for name in triggered_by.split("+"))
+
+
+def _table(rows: str, attributes: str = "") -> str:
+    """A table in a wrapper that scrolls sideways when the table is wider than the page."""
+    return f'<div class="table-scroll"><table{attributes}>{rows}</table></div>'
+
+
+def _chart(chart: str) -> str:
+    """A chart in a wrapper that scrolls sideways when the chart's least width is wider than the page."""
+    return f'<div class="chart-scroll">{chart}</div>'
 
 
 def _head(words: Words, *columns: tuple[str, str]) -> str:
@@ -263,7 +285,7 @@ def _impact(data: ReportData, words: Words) -> str:
             )
     head = _head(words, ("col_cause", ""), ("col_metric", ""), ("col_n_with", "n"), ("col_n_without", "n"),
                  ("col_with", "n"), ("col_without", "n"), ("col_difference", "n"), ("col_interval", "n"))
-    return _section("impact", words("sec_impact"), f"<table>{head}{''.join(rows)}</table>",
+    return _section("impact", words("sec_impact"), _table(head + "".join(rows)),
                     escape(words("impact_note")))
 
 
@@ -279,13 +301,13 @@ def _themes(data: ReportData, words: Words) -> str:
             f'<tr data-theme="{i}" data-size="{theme.size}" data-languages="{escape(",".join(theme.languages))}">'
             f'<td class="n">{i}</td><td><b>{escape(", ".join(theme.terms))}</b>'
             f'<div class="muted">{escape(words("themes_languages", languages=languages))}</div>{examples}</td>'
-            f'<td class="n">{theme.size}</td><td>{svg.sparkline(theme.weekly, words("theme_chart", i=i))}'
+            f'<td class="n">{theme.size}</td><td class="trend">{svg.sparkline(theme.weekly, words("theme_chart", i=i))}'
             f'<div class="muted">{escape(words("themes_last_week", n=theme.weekly[-1], change=f"{change:+d}"))}</div></td></tr>'
         )
     head = _head(words, ("col_number", "n"), ("col_terms", ""), ("col_items", "n"), ("col_per_week", ""))
     grouped = sum(t.size for t in data.themes)
     note = escape(words("themes_note", n=data.n_unexplained, grouped=grouped))
-    return _section("themes", words("sec_themes"), f"<table>{head}{''.join(rows)}</table>", note)
+    return _section("themes", words("sec_themes"), _table(head + "".join(rows)), note)
 
 
 def _languages(data: ReportData, words: Words) -> str:
@@ -298,8 +320,8 @@ def _languages(data: ReportData, words: Words) -> str:
         for k, v in data.languages.items()
     )
     head = _head(words, ("col_language", ""), ("col_items", "n"), ("col_share", "n"))
-    table = f"<table>{head}{cells}</table>"
-    return _section("languages", words("sec_languages"), f'<div class="grid2"><div>{chart}</div><div>{table}</div></div>')
+    return _section("languages", words("sec_languages"),
+                    f'<div class="grid2">{_chart(chart)}<div>{_table(head + cells)}</div></div>')
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:

@@ -16,6 +16,9 @@ lower-case letters), used to keep labels inside the chart."""
 TICK_SIZE = 10
 LEGEND_SIZE = 11
 LEGEND_ROW = 16
+LEAST_SCALE = 0.8
+"""A fluid chart shrinks to no less than this share of its drawn width, so its 10-px ticks stay at 8 CSS px or more;
+a narrower container scrolls it (the report wraps charts in a scrolling box)."""
 
 
 def colour_map(names: Sequence[str]) -> dict[str, str]:
@@ -23,8 +26,10 @@ def colour_map(names: Sequence[str]) -> dict[str, str]:
 
 
 def _open(width: int, height: int, title: str, fluid: bool = True) -> list[str]:
-    """The svg element: a fluid one scales to its container's width (its viewBox keeps the proportions)."""
-    size = 'width="100%"' if fluid else f'width="{width}" height="{height}"'
+    """The svg element: a fluid one scales to its container's width (its viewBox keeps the proportions) down to
+    LEAST_SCALE of its drawn width."""
+    size = (f'width="100%" style="min-width:{width * LEAST_SCALE:.0f}px"' if fluid
+            else f'width="{width}" height="{height}"')
     return [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" {size} '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'

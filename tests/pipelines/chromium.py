@@ -26,8 +26,12 @@ class PageVisit:
     evaluated: object = None
 
 
-def visit(url: str, expression: str, timeout: float = 60.0) -> PageVisit:
-    """Open url in a fresh headless chromium, collect errors and requests, evaluate `expression`, screenshot."""
+def visit(url: str, expression: str, timeout: float = 60.0, width: int = 1200, height: int = 900,
+          mobile: bool = False, scale: float = 1) -> PageVisit:
+    """Open url in a fresh headless chromium, collect errors and requests, evaluate `expression`, screenshot.
+
+    The page is laid out `width` CSS pixels wide; `mobile` emulates a phone (the page's meta viewport applies) and
+    `scale` is the device pixel ratio, so the screenshot is width * scale pixels wide."""
     from websockets.sync.client import connect
 
     profile = Path(tempfile.mkdtemp(prefix="causa-chromium-"))
@@ -50,9 +54,10 @@ def visit(url: str, expression: str, timeout: float = 60.0) -> PageVisit:
             session = _Session(socket, result, deadline)
             for domain in ("Runtime", "Log", "Network", "Page"):
                 session.call(f"{domain}.enable")
+            session.call("Page.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=scale,
+                         mobile=mobile)
             session.call("Page.navigate", url=url)
             session.wait_for("Page.loadEventFired")
-            session.call("Page.setDeviceMetricsOverride", width=1200, height=900, deviceScaleFactor=1, mobile=False)
             result.evaluated = session.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
             shot = session.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
             result.screenshot_png = base64.b64decode(shot["data"])

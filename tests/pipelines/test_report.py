@@ -245,6 +245,9 @@ def test_causes_show_display_names_not_identifiers(page: Page) -> None:
 
 
 def test_locale_ru_renders_russian_words(night: Path, tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from causa.storage.alerts import DEFAULT_RULE
     from causa.storage.report.words import all_words
 
     russian = all_words()["ru"]
@@ -256,6 +259,12 @@ def test_locale_ru_renders_russian_words(night: Path, tmp_path: Path) -> None:
     assert parsed.headings == {name: russian[f"sec_{name}"] for name in SECTIONS}
     assert parsed.headings["kpis"] == "Ключевые показатели"
     assert russian["cause_unresolved_issue"] in parsed.cells and "Unresolved issue" not in parsed.cells
+    rule = russian["alert_rule"].format(**asdict(DEFAULT_RULE))
+    assert rule in parsed.sections["alerts"] and "Poisson" not in rule and str(DEFAULT_RULE.min_count) in rule
+    tests = {russian["test_count"], russian["test_share"], f'{russian["test_count"]} + {russian["test_share"]}'}
+    shown = [cell for cell in parsed.cells if cell in tests]
+    assert len(shown) == len(parsed.with_attr("data-alert")) > 0, "every alert names its test in Russian"
+    assert not {"count", "share", "count+share"} & set(parsed.cells)
     assert any(re.fullmatch(r"\d\d (янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\*?", tick["text"])
                for chart in parsed.charts for tick in chart["ticks"])
 
@@ -347,7 +356,19 @@ def test_unexplained_themes_are_per_language_from_unexplained_complaints_only(ni
         assert all(any(ch.isalpha() for ch in term) for term in terms.split(", ")), terms
 
 
-@pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK), reason="needs Debian's chromium (.ci/install.d/30-chromium.sh)")
+needs_chromium = pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK),
+                                    reason="needs Debian's chromium (.ci/install.d/30-chromium.sh)")
+TEXT_OUTSIDE_CHARTS = """[...document.querySelectorAll('svg.chart')].flatMap(s => {
+          const box = s.getBoundingClientRect();
+          return [...s.querySelectorAll('text')].filter(t => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+          }).map(t => t.textContent);
+        })"""
+"""The text of every chart drawn outside its svg's box (JavaScript)."""
+
+
+@needs_chromium
 def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> None:
     from PIL import Image
 
@@ -360,13 +381,7 @@ def test_report_renders_in_headless_chromium(night: Path, tmp_path: Path) -> Non
         drawn: svgs.filter(s => s.getBoundingClientRect().width > 50 && s.querySelectorAll('rect,polyline,circle').length > 0).length,
         sections: [...document.querySelectorAll('section')].map(s => [s.id, s.getBoundingClientRect().height]),
         marks: document.querySelectorAll('#evidence mark').length,
-        textOutside: svgs.flatMap(s => {
-          const box = s.getBoundingClientRect();
-          return [...s.querySelectorAll('text')].filter(t => {
-            const r = t.getBoundingClientRect();
-            return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
-          }).map(t => t.textContent);
-        }),
+        textOutside: """ + TEXT_OUTSIDE_CHARTS + """,
         fluid: svgs.filter(s => s.getAttribute('width') === '100%')
           .map(s => {
             const style = getComputedStyle(s.parentElement);
@@ -444,3 +459,64 @@ def test_model_shows_only_the_rows_that_version_scored_and_names_the_others(nigh
     assert (f"no row of 2026-10-01 to 2026-10-31 in {lake_root} was scored by model '{shipped[0]}'; the period's "
             "rows are from model-older") in caplog.records[-1].getMessage()
     assert not (tmp_path / "none.html").exists()
+
+
+READING = """(() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const small = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.textContent.trim() && !node.parentElement.closest('svg')) {
+      const size = parseFloat(getComputedStyle(node.parentElement).fontSize);
+      if (size < 12) small.push([size, node.textContent.trim().slice(0, 40)]);
+    }
+  }
+  const cards = [...document.querySelectorAll('.kpi')].map(c => c.getBoundingClientRect());
+  const overlapping = [];
+  cards.forEach((a, i) => cards.slice(i + 1).forEach((b, j) => {
+    if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) {
+      overlapping.push([i, i + 1 + j]);
+    }
+  }));
+  return {
+    innerWidth, pageWidth: document.scrollingElement.scrollWidth, small, overlapping,
+    cards: cards.map(r => [r.left, r.right]),
+    tables: [...document.querySelectorAll('table')].map(t => {
+      const box = t.parentElement;
+      return {overflow: getComputedStyle(box).overflowX, width: t.getBoundingClientRect().width,
+              room: box.clientWidth, right: box.getBoundingClientRect().right};
+    }),
+    ticks: [...document.querySelectorAll('svg.chart text.tick')].map(t => {
+      const s = t.ownerSVGElement;
+      return parseFloat(t.getAttribute('font-size')) * s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+    }),
+    textOutside: """ + TEXT_OUTSIDE_CHARTS + """,
+  };
+})()"""
+"""What a reader relies on at a given width: the page's own width, small body text, the KPI cards' boxes, each
+table's box against its wrapper, the CSS size of every chart tick and the chart text outside its svg."""
+
+
+@needs_chromium
+@pytest.mark.parametrize(("width", "mobile", "scale"), [(1280, False, 1), (390, True, 3)], ids=["desktop", "phone"])
+def test_report_reads_at_desktop_and_phone_widths(night: Path, tmp_path: Path, width: int, mobile: bool,
+                                                  scale: int) -> None:
+    from tests.pipelines.chromium import visit
+
+    result = visit((night / "report.html").resolve().as_uri(), READING, width=width, mobile=mobile, scale=scale)
+    (tmp_path / f"report-{width}.png").write_bytes(result.screenshot_png)
+    assert result.console_errors == []
+    dom = result.evaluated
+    assert dom["innerWidth"] == width, "the page lays out at the device's width (meta viewport)"
+    assert dom["pageWidth"] <= width + 1, "the page itself does not scroll sideways"
+    assert dom["small"] == []
+    assert len(dom["cards"]) >= 4 and dom["overlapping"] == []
+    assert all(0 <= left and right <= width for left, right in dom["cards"])
+    assert dom["tables"] and all(t["overflow"] == "auto" and t["right"] <= width for t in dom["tables"])
+    wide = [t for t in dom["tables"] if t["width"] > t["room"] + 1]
+    if mobile:
+        assert wide, "the alerts and impact tables are wider than a phone: they scroll inside their wrapper"
+    else:
+        assert wide == []
+    assert dom["ticks"] and min(dom["ticks"]) >= 8 - 1e-6
+    assert dom["textOutside"] == []
