@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show only the rows this model version scored: default (the shipped model), promoted or "
                              "a registered version (default: every row of the period; the page names their versions)")
 
+    views = commands.add_parser("views", help="write the DuckDB file of views over the lake's tables for BI tools")
+    views.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
+    views.add_argument("-o", "--output", type=Path,
+                       help="DuckDB database file to write (default: causa.duckdb in the lake's root)")
+
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression, UTC (default: {DEFAULT_CRON!r})")
@@ -226,8 +231,20 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_views(args: argparse.Namespace) -> int:
+    from causa.pipelines.settings import load_settings
+    from causa.storage.views import write_views
+
+    settings = load_settings(args.config)
+    written = write_views(settings.lake_root, args.output)
+    empty = f" ({', '.join(written.empty_tables)} empty: no files yet)" if written.empty_tables else ""
+    sys.stdout.write(f"{len(written.views)} views over {settings.lake_root}{empty} -> {written.path}\n")
+    return 0
+
+
 COMMANDS = {
     "report": command_report,
+    "views": command_views,
     "sources": command_sources,
     "run": command_run,
     "score": command_score,

@@ -253,6 +253,24 @@ def report(lake: Lake, model: FeedbackModel, locale: str) -> Path | None:
 
 
 @task(cache_policy=NO_CACHE)
+def views(lake: Lake) -> Path | None:
+    """Writes `<lake root>/causa.duckdb`, the views BI tools open; a remote lake has none (a logged note), and a
+    failing write is logged, it does not fail the night."""
+    from causa.storage.filesystem import RemotePath
+    from causa.storage.views import write_views
+
+    if isinstance(lake.root, RemotePath):
+        get_run_logger().info("no DuckDB views file for the remote lake %s: DuckDB's httpfs extension is not "
+                              "bundled (see the README)", lake.root)
+        return None
+    try:
+        return write_views(lake.root).path
+    except Exception as error:
+        get_run_logger().error("views not written: %s: %s", type(error).__name__, error)
+        return None
+
+
+@task(cache_policy=NO_CACHE)
 def record_run(lake: Lake, result: RunResult, parameters: dict, started_at: datetime, run_date: date) -> None:
     outcomes = result.outcomes
     row = {
@@ -404,7 +422,8 @@ def nightly(
 
 @flow(name=f"{FLOW_NAME}-sources", log_prints=False)
 def night(loaded: LoadedSettings, run_date: date | None = None, since: date | None = None) -> RunResult:
-    """Every configured source into the lake, then the daily summary, the alerts, the run record and the report.
+    """Every configured source into the lake, then the daily summary, the alerts, the run record, the views file and
+    the report.
 
     Each source resumes from its committed watermark (or file ledger); `since` pulls again from that date instead.
     """
@@ -438,6 +457,7 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         if since is not None:
             parameters["since"] = since.isoformat()
         record_run(lake, result, parameters, started_at, run_date)
+        views(lake)
         report(lake, model, settings.report_locale)
     get_run_logger().info("run %s: %s", run_id, status)
     if status != "success":

@@ -7,6 +7,7 @@ model registry, the nightly report and the run lock.
     <root>/_state/moved_from.json                                 dates rows moved away from, not yet resummarised
     <root>/models/                                                the model registry, unless model.registry is set
     <root>/report.html                                            the nightly report
+    <root>/causa.duckdb                                           DuckDB views over the tables (a local lake's)
     <root>/.causa.lock                                            the run lock (a local lake's)
 """
 
@@ -26,6 +27,7 @@ LEDGER_FILE = "files.json"
 MOVED_FROM_FILE = "moved_from.json"
 MODELS_DIR = "models"
 REPORT_FILE = "report.html"
+VIEWS_FILE = "causa.duckdb"
 LOCK_FILE = ".causa.lock"
 
 _STAGED_BY = re.compile(r"-(\d+)-[^-]*(\.parquet)?$")
@@ -88,6 +90,11 @@ def models_dir(root: LakePath) -> LakePath:
 
 def report_path(root: LakePath) -> LakePath:
     return root / REPORT_FILE
+
+
+def views_path(root: LakePath) -> LakePath:
+    """The DuckDB database file of views over the tables (causa.storage.views)."""
+    return root / VIEWS_FILE
 
 
 def lock_path(root: LakePath) -> LakePath:

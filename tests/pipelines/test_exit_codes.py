@@ -57,6 +57,7 @@ def test_a_configuration_error_exits_2_from_every_command(tmp_path: Path, caplog
         ["sources", "check", "--config", str(config)],
         ["score", str(labels(tmp_path)), "-o", str(tmp_path / "out.parquet"), "--config", str(config)],
         ["train", "--labels", str(labels(tmp_path)), "--base", "none", "--config", str(config)],
+        ["views", "--config", str(config)],
     ]
     for command in commands:
         assert main(command) == 2, command

@@ -65,6 +65,7 @@ def test_night_lands_every_table_state_and_report_in_the_bucket(remote_night, s3
     assert tables == {"feedback", "scored", "daily_summary", "quarantine", "alerts", "runs"}
     assert {"lake/_state/store_reviews/files.json", "lake/_state/social/files.json", "lake/report.html"} <= keys
     assert not [key for key in keys if ".staging" in key or key.endswith(".tmp")], "nothing temporary in the bucket"
+    assert "lake/causa.duckdb" not in keys, "a remote lake has no DuckDB views file (httpfs is not bundled)"
     assert not (config.parent / "lake").exists(), "nothing of the lake lands on local disk"
     assert not list((config.parent / "locks").iterdir()), "the local lock is released"
 
