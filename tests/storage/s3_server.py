@@ -20,6 +20,9 @@ class S3Server:
     """http://127.0.0.1:PORT"""
     requests: list[tuple[str, str]] = field(default_factory=list)
     """Every request the server answered, as (method, path): path-style, `/bucket/key`."""
+    write_hooks: list[Callable[[str, str], bool]] = field(default_factory=list)
+    """Called with (method, path) before each PUT, POST or DELETE reaches the store; when one returns True the
+    request is refused with 503 and stores nothing (e.g. a hook that kills the client at a chosen upload)."""
 
     def gets(self, prefix: str) -> list[str]:
         """The paths of the GET requests for keys starting with `prefix` (`/bucket/key...`)."""
@@ -70,15 +73,19 @@ def _free_port() -> int:
 
 
 class RecordingApp:
-    """A WSGI wrapper of moto's app: records every request, and answers writes one at a time.
+    """A WSGI wrapper of moto's app: records every request, answers writes one at a time, each after the test's
+    write hooks.
 
     moto checks If-None-Match / If-Match and then stores or deletes the object in two steps; S3 does both at once.
     Serving PUT, POST and DELETE one at a time gives conditional writes S3's atomicity (reads stay concurrent).
     """
 
-    def __init__(self, app: Callable, requests: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, app: Callable, requests: list[tuple[str, str]], write_hooks: list[Callable[[str, str], bool]]
+    ) -> None:
         self.app = app
         self.requests = requests
+        self.write_hooks = write_hooks
         self.writes = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -87,6 +94,10 @@ class RecordingApp:
         if method not in ("PUT", "POST", "DELETE"):
             return self.app(environ, start_response)
         with self.writes:
+            path = environ.get("PATH_INFO", "")
+            if any(hook(method, path) for hook in list(self.write_hooks)):
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"refused by a test hook"]
             return list(self.app(environ, start_response))
 
 
@@ -98,10 +109,11 @@ def running_s3_server() -> Iterator[S3Server]:
     from werkzeug.serving import make_server
 
     requests: list[tuple[str, str]] = []
+    write_hooks: list[Callable[[str, str], bool]] = []
 
     class RecordingMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
-            app = RecordingApp(DomainDispatcherApplication(create_backend_app), requests)
+            app = RecordingApp(DomainDispatcherApplication(create_backend_app), requests, write_hooks)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
@@ -113,7 +125,7 @@ def running_s3_server() -> Iterator[S3Server]:
     server = RecordingMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        yield S3Server(endpoint=f"http://127.0.0.1:{port}", requests=requests)
+        yield S3Server(endpoint=f"http://127.0.0.1:{port}", requests=requests, write_hooks=write_hooks)
     finally:
         server.stop()
         for name, value in saved.items():
