@@ -56,6 +56,8 @@ class SourceOutcome:
     changed: int = 0
     responses_dropped: int = 0
     """Items kept without a response time because their responded_at was unusable (see validation)."""
+    repeats: int = 0
+    """Items dropped as repeats: the same source id twice, or the same text from the same author in the window."""
     error: str | None = None
     dates: set[date] = field(default_factory=set)
     commit: Callable[[], None] | None = field(default=None, repr=False)
@@ -336,6 +338,10 @@ def run_source(
     outcome = pulled.outcome
     outcome.changed, moved_from = write(pulled.staged)
     outcome.dates |= moved_from
+    get_run_logger().info(
+        "source %s: %d read, %d stored, %d quarantined, %d repeats dropped",
+        source.name, outcome.extracted, outcome.stored, outcome.quarantined, outcome.repeats,
+    )
     # Advanced only after the summary is written too (in night): a run killed before that re-reads the source.
     outcome.commit = partial(commit_progress, state, source, pulled.checkpoint, run_id)
     return outcome
@@ -385,6 +391,7 @@ def stage_scored(staged: StagedNight, outcome: SourceOutcome, scoring: PrefectFu
     staged.scored.add(scored, batch.created_dates)
     staged.feedback.add(batch.rows, batch.created_dates)
     outcome.stored += batch.rows.num_rows
+    outcome.repeats += batch.repeated
     outcome.dates |= set(batch.created_dates.unique().to_pylist())
 
 
