@@ -24,7 +24,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The fault scenarios (crash, concurrency, late/repeated data, schema evolution, hostile input, PII) and their report.
+# The fault scenarios (crash, concurrency, late/repeated data over twenty nights, schema evolution, hostile input and
+# files, PII, a full disk) and their report.
 reliability: $(STAMP)
 	$(BIN)/python -m pytest -m reliability tests/reliability -q -W ignore::hypothesis.errors.HypothesisWarning
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from causa.errors import EXIT_BAD_INPUT, CausaError
+from causa.errors import EXIT_BAD_INPUT, EXIT_FAILED, CausaError
 
 
 class StorageError(CausaError):
@@ -18,3 +18,9 @@ class InvalidOption(StorageError, ValueError):
 
 class NoDataError(StorageError, ValueError):
     """The lake holds none of the rows a command needs; the message says which, and what to run first."""
+
+
+class LakeFull(StorageError, OSError):
+    """A lake write refused by its disk (no space left, a file size or quota limit); the message names the file."""
+
+    exit_code = EXIT_FAILED

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from causa.storage.disk_full import refused_writes_named
 from causa.storage.errors import StorageError
 from causa.storage.filesystem import (
     LakePath, RemotePath, dataset, default_scratch, lake_path, parquet_file, parquet_schema, publish_parquet,
@@ -207,9 +208,9 @@ class Lake:
 
     def _replace_partition(self, spec: TableSpec, day: date, batches: Iterable[pa.RecordBatch]) -> None:
         """Write the partition in staging, then publish it whole (local: one atomic rename; object store: one upload)."""
-        publish_parquet(
-            self.partition_path(spec, day), spec.schema, batches, self.staging_dir, prefix=staging_prefix(spec.name)
-        )
+        target = self.partition_path(spec, day)
+        with refused_writes_named(f"{spec.name} partition {target}"):
+            publish_parquet(target, spec.schema, batches, self.staging_dir, prefix=staging_prefix(spec.name))
 
 
 class StagedRows:
@@ -241,8 +242,9 @@ class StagedRows:
         for day in sorted(set(days.unique().to_pylist())):
             files = self.files.setdefault(day, [])
             path = self.folder / day.isoformat() / f"{len(files):06d}.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(rows.filter(pc.equal(days, pa.scalar(day, pa.date32()))), path)
+            with refused_writes_named(f"{spec.name} rows for {day} staged in {path}"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(rows.filter(pc.equal(days, pa.scalar(day, pa.date32()))), path)
             files.append(path)
             self.order.append((day, path))
         self.rows_offered += rows.num_rows

@@ -16,9 +16,9 @@ from causa.storage.errors import StorageError
 
 FAMILIES = {"causa.nlp": NlpError, "causa.storage": StorageError, "causa.pipelines": PipelineError}
 EXIT_CODES = {"CausaError": EXIT_FAILED, "LakeLockedError": EXIT_LOCKED, "SourceError": EXIT_FAILED,
-              "NightFailed": EXIT_FAILED}
+              "NightFailed": EXIT_FAILED, "LakeFull": EXIT_FAILED}
 """The errors that do not mean bad input (exit 2): the root's default, another run holds the lake, a source could
-not be read, every source of a night failed."""
+not be read, every source of a night failed, the lake's disk refused a write."""
 STILL_VALUE_ERRORS = ("SettingsError", "RegistryError", "StateError", "LakeLocationError", "PromotionRefused",
                       "ExecutorError", "InvalidRecord", "LabelsError", "TableFileError")
 STILL_RUNTIME_ERRORS = ("ModelIntegrityError", "LakeLockedError", "SourceError")
@@ -71,3 +71,4 @@ def test_errors_callers_catch_as_builtin_errors_still_are() -> None:
     assert all(issubclass(by_name[name], ValueError) for name in STILL_VALUE_ERRORS)
     assert all(issubclass(by_name[name], RuntimeError) for name in STILL_RUNTIME_ERRORS)
     assert issubclass(by_name["TableFileNotFound"], FileNotFoundError)
+    assert issubclass(by_name["LakeFull"], OSError)

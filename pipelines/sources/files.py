@@ -188,7 +188,9 @@ def _clean_csv_row(row: dict) -> dict:
 
 
 def _jsonl_records(text: str, path: Path) -> Iterator[RawRecord]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # only "\n" ends a JSON line: str.splitlines would also split at U+2028, U+0085 and other separators, which
+    # JSON writers leave unescaped inside strings
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         origin = f"{path.name}:{number}"
