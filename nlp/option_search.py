@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score
@@ -158,8 +158,10 @@ class SearchOutcome:
 
 def search_options(rows: SearchRows, resources: dict[str, LanguageResources], causes: Sequence[str],
                    space: SearchSpace, budget_seconds: float, solver: str = "saga", random_state: int = 42,
-                   lemma_tables: dict[str, dict[str, str]] | None = None) -> SearchOutcome:
-    """Tries the candidates of `space` in order while the budget lasts and keeps the best.
+                   lemma_tables: dict[str, dict[str, str]] | None = None,
+                   on_step: Callable[[str], None] | None = None) -> SearchOutcome:
+    """Tries the candidates of `space` in order while the budget lasts and keeps the best (telling `on_step` of
+    each candidate as it starts).
 
     The first candidate always runs. Each later one runs only if its forecast (causa.nlp.search_cost: the paces
     measured so far for its feature kind, a kind not yet measured being timed first on a sample of PROBE_ROWS rows)
@@ -176,7 +178,8 @@ def search_options(rows: SearchRows, resources: dict[str, LanguageResources], ca
     scorer = _CandidateScorer(rows, analysed, folds, tuple(causes), solver, random_state)
     tried: list[CandidateScore] = []
     not_tried: list[SkippedCandidate] = []
-    for candidate in space.candidates():
+    candidates = space.candidates()
+    for number, candidate in enumerate(candidates, 1):
         if tried:
             skipped = _over_budget(scorer, candidate, budget_seconds - (time.perf_counter() - started))
             if skipped is not None:
@@ -184,6 +187,9 @@ def search_options(rows: SearchRows, resources: dict[str, LanguageResources], ca
                 logger.info("candidate skipped: %s", skipped.describe())
                 continue
         features = candidate[0]
+        if on_step is not None:
+            on_step(f"search: candidate {number} of {len(candidates)} (char n-grams {_features_text(features)}, "
+                    f"sentiment C {candidate[1]:g}, cause C {candidate[2]:g})")
         began = time.perf_counter()
         sentiment, cause = scorer.score(*candidate)
         seconds = time.perf_counter() - began

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -231,9 +231,10 @@ class FittedVersion:
 
 
 def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dict[str, Any],
-                stored: StoredTexts | None = None) -> FittedVersion:
+                stored: StoredTexts | None = None, on_step: Callable[[str], None] | None = None) -> FittedVersion:
     """Trains on the training split (plus the starter corpus if asked, and `stored` texts labelled by the shipped
-    model's accurate tier) and evaluates on the held-out split."""
+    model's accurate tier) and evaluates on the held-out split, telling `on_step` of each stage as it starts."""
+    step = on_step or _no_step
     if options.base not in BASES:
         raise LabelsError(f"base {options.base!r} is not one of {list(BASES)}")
     if not options.search_seconds >= 0:
@@ -284,7 +285,8 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
     resources = load_resources(packaged_resources_dir(), languages_used)
     search_rows = _search_rows(texts, languages, sentiments, causes, weights, len(train), base_rows,
                                options.random_state)
-    options, selection = resolve_options(options, search_rows, resources, cause_names)
+    options, selection = resolve_options(options, search_rows, resources, cause_names, on_step)
+    step(f"fitting the model on {len(texts):,} rows")
     started = time.perf_counter()
     model = FeedbackModel(
         resources, cause_names,
@@ -294,6 +296,7 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
     ).fit(texts, languages, sentiments, causes, sentiment_weights=weights)
     seconds = time.perf_counter() - started
     heldout = heldout_table(rows, test)
+    step(f"evaluating on {len(test):,} held-out rows")
     metrics = {"heldout_rows": len(test), "model": evaluate_on(model, heldout), "training_seconds": round(seconds, 1)}
     counts = {"rows": len(rows.texts) + rows.dropped, "labelled": len(rows.texts), "dropped": rows.dropped,
               "train": len(train), "heldout": len(test), "base": base_rows, "adapted": adapted_rows}
@@ -309,8 +312,8 @@ def fit_version(rows: LabelledRows, options: TrainingOptions, training_data: dic
     return FittedVersion(model, heldout, metrics, metadata, counts, seconds)
 
 
-def resolve_options(options: TrainingOptions, rows: SearchRows, resources: dict,
-                    causes: Sequence[str]) -> tuple[TrainingOptions, dict[str, Any]]:
+def resolve_options(options: TrainingOptions, rows: SearchRows, resources: dict, causes: Sequence[str],
+                    on_step: Callable[[str], None] | None = None) -> tuple[TrainingOptions, dict[str, Any]]:
     """The options with every "search" value chosen on validation data (or, with no search, the former fixed
     defaults), and the record of the choice for the manifest."""
     given = {name: getattr(options, name) for name in ("char_ngrams", "sentiment_C", "cause_C")
@@ -324,7 +327,7 @@ def resolve_options(options: TrainingOptions, rows: SearchRows, resources: dict,
     space = SearchSpace(**{name: (given[name],) for name in given})
     try:
         outcome = search_options(rows, resources, causes, space, options.search_seconds, options.solver,
-                                 options.random_state)
+                                 options.random_state, on_step=on_step)
     except CannotValidate as error:
         logger.warning("%s; training with words only and C 4 unless given", error)
         return fallback, {"searched": [], "given": given,
@@ -416,6 +419,10 @@ def heldout_table(rows: LabelledRows, test: Sequence[int]) -> pa.Table:
         "causes": pa.array([list(rows.causes[i]) if rows.causes is not None else None for i in test],
                            pa.list_(pa.string())),
     })
+
+
+def _no_step(text: str) -> None:
+    """No one to tell of the training's stages."""
 
 
 def _sampled(corpus: list, per_language: int | None, random_state: int) -> list:

@@ -45,10 +45,43 @@ def _positive(text: str) -> int:
     return value
 
 
+DISTRIBUTION = "causa-feedback"
+
+VERBOSE_HELP = "log debug detail and every traceback (before or after the command)"
+
+
+class VersionAction(argparse.Action):
+    """--version: prints the installed package's version and the shipped model's, then exits."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values, option_string=None):
+        sys.stdout.write(version_text() + "\n")
+        parser.exit()
+
+
+def version_text() -> str:
+    """Such as "causa 0.1.0 (shipped model default-3)"."""
+    import json
+    from importlib import resources
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version(DISTRIBUTION)
+    except PackageNotFoundError:
+        package = f"unknown ({DISTRIBUTION} is not installed)"
+    # The manifest read as JSON: causa.nlp.model_store would import numpy and scikit-learn for one field.
+    manifest_file = resources.files("causa.nlp") / "default_model" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    return f"causa {package} (shipped model {manifest['version']})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="causa", description="Customer-feedback mining into Parquet tables.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--version", action=VersionAction, help="print the causa version and the shipped model's")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do")
 
     run = commands.add_parser("run", help="run the nightly flow once")
     run.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
@@ -61,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "(implies --executor dask; without it, dask starts a local cluster for the run)")
 
     score = commands.add_parser("score", help="score a CSV, JSONL or Parquet file with a `text` column")
-    score.add_argument("input", type=Path)
+    score.add_argument("input", type=Path, help="CSV, JSONL or Parquet file with a `text` column (optional `id` "
+                       "and `language`)")
     score.add_argument("-o", "--output", type=Path, required=True, help="Parquet file to write")
     add_model_choice(score)
     score.add_argument("--tier", choices=TIERS, default="fast",
@@ -77,9 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=Path, help="also write the full report as JSON here")
     add_model_choice(evaluate)
     evaluate.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
-    evaluate.add_argument("--text-col", default="text")
-    evaluate.add_argument("--sentiment-col", default="sentiment")
-    evaluate.add_argument("--causes-col", default="causes")
+    evaluate.add_argument("--text-col", default="text", help="column of the texts (default: text)")
+    evaluate.add_argument("--sentiment-col", default="sentiment",
+                          help="column of the sentiment labels (default: sentiment)")
+    evaluate.add_argument("--causes-col", default="causes", help="column of the cause labels (default: causes)")
 
     report = commands.add_parser("report", help="write the static HTML report (KPIs, trends, alerts, causes, themes)")
     report.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
@@ -98,17 +133,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="DuckDB database file to write (default: causa.duckdb in the lake's root)")
 
     serve = commands.add_parser("serve", help="serve the nightly flow on a cron schedule (a Prefect deployment)")
-    serve.add_argument("--config", type=Path)
+    serve.add_argument("--config", type=Path,
+                       help="causa.toml (default: ./causa.toml, else the bundled sample config)")
     serve.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression, UTC (default: {DEFAULT_CRON!r})")
-    serve.add_argument("--name", default="nightly", help="deployment name")
+    serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
     sources = commands.add_parser("sources", help="inspect the configured sources")
-    source_commands = sources.add_subparsers(dest="sources_command", required=True)
+    source_commands = sources.add_subparsers(dest="sources_command", required=True, metavar="SUBCOMMAND",
+                                             help="what to do with the sources")
     check = source_commands.add_parser("check", help="fetch one page or batch of each source and show mapped fields")
     check.add_argument("--config", type=Path, help="causa.toml (default: ./causa.toml, else the bundled sample config)")
     check.add_argument("--source", action="append", help="check only this source (repeatable)")
     check.add_argument("--show", type=int, default=3, help="records to show per source (default: 3)")
     add_model_commands(commands)
+    add_verbose_to_subcommands(parser)
     return parser
+
+
+def add_verbose_to_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Gives every subcommand -v/--verbose too, so `causa run -v` means `causa -v run`. Its default is left unset
+    (SUPPRESS): a subcommand without -v keeps the value given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                subparser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                       help=VERBOSE_HELP)
+                add_verbose_to_subcommands(subparser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,15 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def command_run(args: argparse.Namespace) -> int:
     from causa.pipelines.active_model import scoring_model
     from causa.pipelines.flows import failed_sources, run_nightly
+    from causa.pipelines.progress import step_progress
     from causa.pipelines.report_text import run_summary_text
+    from causa.pipelines.run_progress import listening
     from causa.pipelines.settings import load_settings
 
     settings = load_settings(args.config)
     scoring_model(settings.model_version, settings.registry_root)  # a model failing its hash check stops the run here
-    result = run_nightly(
-        config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since,
-        executor=args.executor, dask_address=args.dask_address,
-    )
+    with step_progress(sys.stderr, "run") as step, listening(step):
+        result = run_nightly(
+            config_path=str(args.config) if args.config else None, run_date=args.date, since=args.since,
+            executor=args.executor, dask_address=args.dask_address,
+        )
     sys.stdout.write(run_summary_text(result))
     if result.status == "success":
         return 0
@@ -215,14 +267,16 @@ def command_sources(args: argparse.Namespace) -> int:
 
 def command_report(args: argparse.Namespace) -> int:
     from causa.pipelines.active_model import active_model
+    from causa.pipelines.progress import step_progress
     from causa.storage.report import write_report
     from causa.pipelines.settings import load_settings
 
     settings = load_settings(args.config)
     model, version = active_model(args.model, args.config)
-    data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end,
-                        args.locale or settings.report_locale, model_version=version if args.model else None,
-                        csi_weights=settings.csi_weights)
+    with step_progress(sys.stderr, "report") as step:
+        data = write_report(settings.lake_root, args.output, model.analyser, model.causes, args.start, args.end,
+                            args.locale or settings.report_locale, model_version=version if args.model else None,
+                            csi_weights=settings.csi_weights, on_step=step)
     versions = ", ".join(data.provenance.model_versions) if data.provenance else "?"
     sys.stdout.write(
         f"report {data.start} to {data.end}: {data.n_feedback} items scored by {versions or 'an unknown model'}, "

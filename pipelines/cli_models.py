@@ -57,7 +57,7 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     """Registers the subcommands on `causa`'s parser."""
     train = commands.add_parser("train", help="train a model version on a labelled file (or star ratings)")
     train.add_argument("--labels", type=Path, required=True, help="CSV, JSONL or Parquet with a text column and labels")
-    train.add_argument("--text-col", default="text")
+    train.add_argument("--text-col", default="text", help="column of the texts (default: text)")
     train.add_argument("--sentiment-col", default="sentiment", help="negative / neutral / positive")
     train.add_argument("--causes-col", default="causes", help="list, JSON list or 'a;b' text; new causes allowed")
     train.add_argument("--language-col", default="language", help="en/pt/es/ro/ru; detected when absent")
@@ -65,7 +65,9 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--rating-scale", default="1-5", help="1-5 (default), 1-10, 0-10, 1-100 or any LO-HI")
     train.add_argument("--split-col", help="column marking held-out rows ('test'); default: a random split")
     train.add_argument("--test-size", type=float, default=0.2, help="held-out share of a random split (default 0.2)")
-    train.add_argument("--random-state", type=int, default=42)
+    train.add_argument("--random-state", type=int, default=42,
+                       help="seed of the random split, the starter-corpus sample, the search folds and the fits "
+                            "(default 42)")
     train.add_argument("--base", choices=("auto", "starter", "none"), default="auto",
                        help="starter corpus: auto (causes and languages; sentiment faded as your file grows; "
                             "default), starter (full weight) or none")
@@ -95,11 +97,12 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     _registry_options(train)
 
     models = commands.add_parser("models", help="the model registry: list, show, promote, rollback")
-    model_commands = models.add_subparsers(dest="models_command", required=True)
+    model_commands = models.add_subparsers(dest="models_command", required=True, metavar="SUBCOMMAND",
+                                           help="what to do with the registry")
     listing = model_commands.add_parser("list", help="registered versions with their held-out scores")
     _registry_options(listing)
     show = model_commands.add_parser("show", help="a version's model card and manifest check")
-    show.add_argument("version")
+    show.add_argument("version", help="a registered version (see models list)")
     _registry_options(show)
     promote = model_commands.add_parser("promote", help="make a version the active model ('default': rollback)")
     promote.add_argument("version", help="a registered version, or 'default' to return to the shipped model")
@@ -122,7 +125,7 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     _registry_options(rollback)
 
     explain = commands.add_parser("explain", help="why the model labels a text the way it does")
-    explain.add_argument("text")
+    explain.add_argument("text", help="the text to label and explain (quoted)")
     explain.add_argument("--json", action="store_true", help="print JSON")
     explain.add_argument("--language", help="en/pt/es/ro/ru (default: detected)")
     explain.add_argument("--tier", choices=TIERS, default="fast", help="fast (default) or accurate")
@@ -148,6 +151,7 @@ def _registry(args: argparse.Namespace):
 
 def command_train(args: argparse.Namespace) -> int:
     from causa.storage.promotion import PromotionRefused, promote
+    from causa.pipelines.progress import step_progress
     from causa.pipelines.settings import load_settings
     from causa.nlp.training import TrainingOptions
     from causa.storage.training_runs import train_file
@@ -166,7 +170,9 @@ def command_train(args: argparse.Namespace) -> int:
     )
     registry = _registry(args)
     lake = Lake(load_settings(args.config).lake_root) if args.adapt else None
-    result = train_file(args.labels, registry, args.name, options, lake)
+    with step_progress(sys.stderr, "train") as step:
+        step(f"reading {args.labels}")
+        result = train_file(args.labels, registry, args.name, options, lake, on_step=step)
     sys.stdout.write(f"registered {result.version} in {result.path} ({result.seconds:.1f} s training)\n")
     sys.stdout.write(f"options: {result.selection['summary']}\n")
     sys.stdout.write(_scores_line(result.metrics) + "\n")

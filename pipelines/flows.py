@@ -27,6 +27,7 @@ from causa.nlp.model import FeedbackModel
 from causa.nlp.versions import code_version
 from causa.pipelines.errors import PipelineError
 from causa.pipelines.executors import chosen_executor, runner_for, shared_api
+from causa.pipelines.run_progress import tell
 from causa.pipelines.active_model import scoring_model
 from causa.storage.model_versions import resolve_version
 from causa.storage.rows import Candidate, FeedbackBatch, Rejected, RunRepeats, prepare_feedback, quarantine_rows, scored_rows
@@ -332,6 +333,7 @@ def run_source(
     state = StateStore(settings.lake_root)
     try:
         start = source_start(state, source, since)
+        tell(f"source {source.name}: reading")
         pulled = pull_source(settings, source, lake, run_date, run_id, model_version, start)
     except Exception as error:
         return failed(SourceOutcome(source=source.name), error)
@@ -364,6 +366,7 @@ def stream_source(
     in_flight: deque[PrefectFuture] = deque()
     for records in record_batches(connector, settings.batch_rows):
         outcome.extracted += len(records)
+        tell_counts(outcome)
         candidates, rejected = validate(quote(records), source, run_date)
         outcome.quarantined += len(rejected)
         note_dropped_responses(outcome, candidates)
@@ -393,6 +396,11 @@ def stage_scored(staged: StagedNight, outcome: SourceOutcome, scoring: PrefectFu
     outcome.stored += batch.rows.num_rows
     outcome.repeats += batch.repeated
     outcome.dates |= set(batch.created_dates.unique().to_pylist())
+    tell_counts(outcome)
+
+
+def tell_counts(outcome: SourceOutcome) -> None:
+    tell(f"source {outcome.source}: {outcome.extracted:,} read, {outcome.stored:,} stored")
 
 
 def failed(outcome: SourceOutcome, error: Exception) -> SourceOutcome:
@@ -451,7 +459,9 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         )
         moved_from = lake.moved_from()  # also dates a killed run moved items away from
         touched = set().union(moved_from, *(o.dates for o in outcomes))
+        tell(f"daily summary of {len(touched)} days")
         summarise(lake, touched, model.causes, settings.csi_weights)
+        tell("alerts")
         find_alerts(lake, touched, model.causes)
         lake.clear_moved_from(moved_from | touched)
         for outcome in outcomes:
@@ -463,8 +473,11 @@ def night(loaded: LoadedSettings, run_date: date | None = None, since: date | No
         parameters = {"config_path": str(settings.config_path), "run_date": run_date.isoformat()}
         if since is not None:
             parameters["since"] = since.isoformat()
+        tell("run record")
         record_run(lake, result, parameters, started_at, run_date)
+        tell("views")
         views(lake)
+        tell("report")
         report(lake, model, settings.report_locale)
     get_run_logger().info("run %s: %s", run_id, status)
     if status != "success":

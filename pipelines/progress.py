@@ -1,4 +1,6 @@
-"""A progress line for long commands: rows done and docs/s on a terminal, nothing when the stream is not one."""
+"""Progress for long commands on a terminal, nothing when the stream is not one (a pipe, a file, a cron log).
+
+`score_progress` counts rows (and docs/s); `step_progress` shows what a command is doing now (a stage, a count)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, TextIO
 
 Advance = Callable[[int], None]
+Step = Callable[[str], None]
+"""Called with what a command is doing now, such as "source shop: 1,200 read, 1,180 stored"."""
 
 REDRAW_SECONDS = 0.2
 
@@ -18,9 +22,7 @@ def score_progress(stream: TextIO, total: int | None = None) -> Iterator[Advance
     if not stream.isatty():
         yield _ignore
         return
-    try:
-        import rich.progress  # noqa: F401  (only the check: rich comes with Prefect but is not promised)
-    except ImportError:
+    if not _rich_installed():
         with _line_progress(stream, total) as advance:
             yield advance
         return
@@ -28,7 +30,31 @@ def score_progress(stream: TextIO, total: int | None = None) -> Iterator[Advance
         yield advance
 
 
-def _ignore(rows: int) -> None:
+@contextmanager
+def step_progress(stream: TextIO, label: str) -> Iterator[Step]:
+    """A function to call with what the command `label` is doing now (a few times a second at most): on a terminal it
+    shows "label: text" at once (after rich's spinner when installed, else one line updated in place) until the block
+    ends; elsewhere it does nothing."""
+    if not stream.isatty():
+        yield _ignore
+        return
+    if not _rich_installed():
+        with _line_steps(stream, label) as step:
+            yield step
+        return
+    with _rich_steps(stream, label) as step:
+        yield step
+
+
+def _rich_installed() -> bool:
+    try:
+        import rich.progress  # noqa: F401  (only the check: rich comes with Prefect but is not promised)
+    except ImportError:
+        return False
+    return True
+
+
+def _ignore(progress: int | str) -> None:
     """No progress to show."""
 
 
@@ -81,3 +107,29 @@ def _rich_progress(stream: TextIO, total: int | None) -> Iterator[Advance]:
     with Progress(*columns, console=Console(file=stream), transient=False) as progress:
         task = progress.add_task("scoring", total=total)
         yield lambda rows: progress.advance(task, rows)
+
+
+@contextmanager
+def _line_steps(stream: TextIO, label: str) -> Iterator[Step]:
+    started = time.perf_counter()
+
+    def step(text: str) -> None:
+        stream.write(f"\r{label}: {text} ({time.perf_counter() - started:.0f} s)\033[K")
+        stream.flush()
+
+    try:
+        yield step
+    finally:
+        stream.write("\r\033[K")  # the summary line that follows takes its place
+        stream.flush()
+
+
+@contextmanager
+def _rich_steps(stream: TextIO, label: str) -> Iterator[Step]:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = [SpinnerColumn(), TextColumn(f"{label}: {{task.description}}", markup=False), TimeElapsedColumn()]
+    with Progress(*columns, console=Console(file=stream), transient=True, redirect_stdout=False) as progress:
+        task = progress.add_task("starting")
+        yield lambda text: progress.update(task, description=text, refresh=True)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from causa.nlp.model_card import model_card
 from causa.nlp.model import FeedbackModel
@@ -44,21 +44,27 @@ def train_version(
     training_data: dict[str, Any],
     compare_with: str = "promoted",
     stored: StoredTexts | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Trains (see nlp.training.fit_version), compares with the `compare_with` model on the held-out rows, registers."""
+    """Trains (see nlp.training.fit_version), compares with the `compare_with` model on the held-out rows, registers;
+    `on_step` is told of each stage as it starts."""
     version = name or datetime.now(timezone.utc).strftime("model-%Y%m%dT%H%M%SZ")
     staging = registry.staging(version)
     try:
         current = comparison_model(compare_with, registry)
-        fitted = fit_version(rows, options, training_data, stored)
+        fitted = fit_version(rows, options, training_data, stored, on_step)
         metrics = dict(fitted.metrics)
         if current is not None:
             baseline, baseline_version = current
+            if on_step is not None:
+                on_step(f"evaluating {baseline_version} on the held-out rows for comparison")
             try:
                 metrics["baseline"] = {"version": baseline_version,
                                        "report": evaluate_on(baseline, fitted.heldout, fitted.model.causes)}
             except (ValueError, RuntimeError) as error:
                 logger.warning("could not evaluate the current model for comparison: %s", error)
+        if on_step is not None:
+            on_step(f"registering {version}")
         save_model(fitted.model, staging, fitted.metadata)
         write_parquet(fitted.heldout, staging / HELDOUT_FILE)
         card = model_card(version, {**fitted.metadata, "version": version}, metrics)
@@ -83,7 +89,7 @@ def comparison_model(version: str, registry: ModelRegistry) -> tuple[FeedbackMod
 
 
 def train_file(path: Path, registry: ModelRegistry, name: str | None, options: TrainingOptions,
-               lake: Lake | None = None) -> TrainResult:
+               lake: Lake | None = None, on_step: Callable[[str], None] | None = None) -> TrainResult:
     """`causa train`: reads CSV, JSONL or Parquet labels and registers the trained version (with `adapt_rows`, also
     learning from the lake's stored texts as the accurate tier labels them)."""
     frame = read_table_file(path)
@@ -95,7 +101,7 @@ def train_file(path: Path, registry: ModelRegistry, name: str | None, options: T
         if lake is None:
             raise InvalidOption("adapting to stored texts needs the lake (a causa.toml with [lake])")
         stored = stored_texts(lake, options.adapt_rows, set(rows.texts), options.random_state)
-    return train_version(rows, registry, name, options, data, stored=stored)
+    return train_version(rows, registry, name, options, data, stored=stored, on_step=on_step)
 
 
 def stored_texts(lake: Lake, n: int, exclude: set[str], random_state: int) -> StoredTexts:

@@ -6,7 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -159,12 +159,15 @@ def period_days(lake: Lake, start: date | None, end: date | None, causes: Sequen
 def build_report_data(
     lake: Lake, analyser: TextAnalyser, causes: Sequence[str], start: date | None = None, end: date | None = None,
     model_version: str | None = None, csi_weights: Mapping[str, float] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ReportData:
     """Read the lake for [start, end] (default: all of it) and compute every section of the report; with
     `model_version`, from the rows that version scored only (counts, shares, CSI under `csi_weights` and alerts
-    recomputed from them)."""
+    recomputed from them). `on_step` is told of each stage as it starts."""
+    step = on_step or _no_step
     causes = tuple(causes)
     days = period_days(lake, start, end, causes)
+    step(f"reading the daily summaries of {len(days)} days")
     start, end = start or days[0], end or days[-1]
     versions = scored_versions(lake, days)
     if model_version is None:
@@ -178,12 +181,16 @@ def build_report_data(
         window = [d for d in lake.partitions(daily_summary_spec(causes)) if window_start(days) <= d <= days[-1]]
         alerts = _sorted_alerts(detect_spikes(version_summary(lake, window, causes, model_version, csi_weights), days,
                                                      causes))
+    step("reading the feedback items")
     items = _items(lake, days, model_version=model_version)
     weeks = sorted({week_of(d) for d in days})
     summary["week"] = summary["created_date"].map(week_of)
     channels = tuple(sorted(summary["channel"].unique()))
     not_collected = tuple(metric for metric, count in METRIC_COUNTS.items() if not summary[count].sum() > 0)
     impact = cause_impact(items, causes)
+    step(f"finding unexplained themes in {len(items):,} items")
+    themes = unexplained_themes(items, analyser, weeks)
+    step("response times and evidence")
     return ReportData(
         start=start,
         end=end,
@@ -200,7 +207,7 @@ def build_report_data(
         },
         alerts=alerts,
         impact=impact[~impact["metric"].isin(not_collected)].reset_index(drop=True),
-        themes=unexplained_themes(items, analyser, weeks),
+        themes=themes,
         n_unexplained=int(_unexplained(items).shape[0]),
         languages={k: int(v) for k, v in summary.groupby("language")["n_feedback"].sum().sort_values(ascending=False).items()},
         evidence=evidence_examples(items, causes),
@@ -209,6 +216,10 @@ def build_report_data(
         response_weekly=(pd.DataFrame() if "response" in not_collected
                          else response_weekly(lake, days, summary, channels, weeks, causes)),
     )
+
+
+def _no_step(text: str) -> None:
+    """No one to tell of the report's stages."""
 
 
 def response_weekly(lake: Lake, days: Sequence[date], summary: pd.DataFrame, channels: Sequence[str],
