@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import Callable, ContextManager, Iterator, TextIO
 
 Advance = Callable[[int], None]
 Step = Callable[[str], None]
@@ -19,14 +19,7 @@ REDRAW_SECONDS = 0.2
 def score_progress(stream: TextIO, total: int | None = None) -> Iterator[Advance]:
     """A function to call with each batch's row count: it redraws a bar (rich's when installed, else one line updated
     in place) on `stream` when that is a terminal, and does nothing otherwise (a pipe, a file, a CI log)."""
-    if not stream.isatty():
-        yield _ignore
-        return
-    if not _rich_installed():
-        with _line_progress(stream, total) as advance:
-            yield advance
-        return
-    with _rich_progress(stream, total) as advance:
+    with _on_terminal(stream, lambda: _rich_progress(stream, total), lambda: _line_progress(stream, total)) as advance:
         yield advance
 
 
@@ -35,15 +28,20 @@ def step_progress(stream: TextIO, label: str) -> Iterator[Step]:
     """A function to call with what the command `label` is doing now (a few times a second at most): on a terminal it
     shows "label: text" at once (after rich's spinner when installed, else one line updated in place) until the block
     ends; elsewhere it does nothing."""
+    with _on_terminal(stream, lambda: _rich_steps(stream, label), lambda: _line_steps(stream, label)) as step:
+        yield step
+
+
+@contextmanager
+def _on_terminal(stream: TextIO, rich_display: Callable[[], ContextManager[Callable]],
+                 line_display: Callable[[], ContextManager[Callable]]) -> Iterator[Callable]:
+    """The update function of rich's display on a terminal (of the plain line's when rich is not installed); one that
+    does nothing when `stream` is not a terminal."""
     if not stream.isatty():
         yield _ignore
         return
-    if not _rich_installed():
-        with _line_steps(stream, label) as step:
-            yield step
-        return
-    with _rich_steps(stream, label) as step:
-        yield step
+    with (rich_display() if _rich_installed() else line_display()) as update:
+        yield update
 
 
 def _rich_installed() -> bool:
